@@ -1,0 +1,278 @@
+// Finds or builds the test bed's binaries: a real control plane (Kubernetes, etcd) and KWOK.
+//
+// Versions come from the wrapper modules under test/bed/go, so go.mod is the one place that
+// names them. Binaries are looked up, in order, in $KUBEBUILDER_ASSETS (the envtest layout: a
+// flat folder of binaries), in the version-keyed cache, and otherwise built with Go into that
+// cache. Cold builds take many minutes, so progress is printed while they run.
+import { spawn } from 'node:child_process';
+import { constants, existsSync, readFileSync } from 'node:fs';
+import { access, copyFile, mkdir, rename, rm } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const goRoot = join(dirname(fileURLToPath(import.meta.url)), 'go');
+
+/** The KWOK stage files the test bed runs with: node lifecycle and pod lifecycle. */
+const kwokStageFiles = [
+  'kustomize/stage/node/fast/node-initialize.yaml',
+  'kustomize/stage/node/heartbeat-with-lease/node-heartbeat-with-lease.yaml',
+  'kustomize/stage/pod/fast/pod-ready.yaml',
+  'kustomize/stage/pod/fast/pod-complete.yaml',
+  'kustomize/stage/pod/fast/pod-delete.yaml',
+] as const;
+
+/** One Go-built component: the wrapper module it comes from and the binaries it yields. */
+interface Component {
+  readonly name: 'kubernetes' | 'etcd' | 'kwok';
+  readonly wrapper: string;
+  readonly module: string;
+  readonly binaries: readonly string[];
+  readonly packages: readonly string[];
+}
+
+const components: readonly Component[] = [
+  {
+    name: 'etcd',
+    wrapper: 'etcd',
+    module: 'go.etcd.io/etcd/server/v3',
+    binaries: ['etcd'],
+    packages: ['.'],
+  },
+  {
+    name: 'kubernetes',
+    wrapper: 'kube',
+    module: 'k8s.io/kubernetes',
+    binaries: ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler'],
+    packages: [
+      'k8s.io/kubernetes/cmd/kube-apiserver',
+      'k8s.io/kubernetes/cmd/kube-controller-manager',
+      'k8s.io/kubernetes/cmd/kube-scheduler',
+    ],
+  },
+  {
+    name: 'kwok',
+    wrapper: 'kwok',
+    module: 'sigs.k8s.io/kwok',
+    binaries: ['kwok'],
+    packages: ['sigs.k8s.io/kwok/cmd/kwok'],
+  },
+];
+
+/** Absolute paths of everything the test bed runs. */
+export interface Assets {
+  readonly etcd: string;
+  readonly kubeApiserver: string;
+  readonly kubeControllerManager: string;
+  readonly kubeScheduler: string;
+  readonly kwok: string;
+  readonly kwokStages: readonly string[];
+  readonly versions: Readonly<Record<Component['name'], string>>;
+}
+
+export type Progress = (line: string) => void;
+
+/** The version a wrapper module requires of its component, read from its go.mod. */
+export function componentVersion(wrapper: string, module: string): string {
+  const goMod = readFileSync(join(goRoot, wrapper, 'go.mod'), 'utf8');
+  const escaped = module.replaceAll('.', '\\.').replaceAll('/', '\\/');
+  const match = new RegExp(`^\\s*(?:require\\s+)?${escaped}\\s+(v\\S+)`, 'm').exec(goMod);
+  if (!match?.[1]) {
+    throw new Error(`test/bed/go/${wrapper}/go.mod does not require ${module}`);
+  }
+  return match[1];
+}
+
+/** Where built binaries are kept: `$KULTA_TESTBED_CACHE`, else the user's cache directory. */
+export function cacheRoot(): string {
+  const explicit = process.env.KULTA_TESTBED_CACHE;
+  if (explicit) return explicit;
+  const xdg = process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache');
+  return join(xdg, 'kulta', 'testbed');
+}
+
+function componentDir(c: Component): string {
+  return join(cacheRoot(), `${c.name}-${componentVersion(c.wrapper, c.module)}`);
+}
+
+async function isExecutable(path: string): Promise<boolean> {
+  try {
+    await access(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function findPrebuilt(binary: string): Promise<string | undefined> {
+  const dir = process.env.KUBEBUILDER_ASSETS;
+  if (!dir) return undefined;
+  const path = join(dir, binary);
+  return (await isExecutable(path)) ? path : undefined;
+}
+
+/** True when `go` runs; the test bed needs it only to build missing binaries. */
+async function hasGo(): Promise<boolean> {
+  try {
+    await run('go', ['version'], goRoot, () => undefined);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function run(command: string, args: readonly string[], cwd: string, onLine: Progress) {
+  return new Promise<void>((resolve, reject) => {
+    const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const tail: string[] = [];
+    const collect = (chunk: Buffer): void => {
+      for (const line of chunk.toString('utf8').split('\n')) {
+        if (line.trim() === '') continue;
+        onLine(line);
+        tail.push(line);
+        if (tail.length > 40) tail.shift();
+      }
+    };
+    child.stdout.on('data', collect);
+    child.stderr.on('data', collect);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code === 0) resolve();
+      else
+        reject(
+          new Error(`${command} ${args.join(' ')} exited ${String(code)}:\n${tail.join('\n')}`),
+        );
+    });
+  });
+}
+
+function ldflags(c: Component, version: string): string {
+  if (c.name !== 'kubernetes') return '-s -w';
+  // Without these the binaries report v0.0.0-master, and version-gated defaults go wrong.
+  const [major, minor] = version.replace(/^v/, '').split('.');
+  const v = 'k8s.io/component-base/version';
+  return [
+    '-s -w',
+    `-X ${v}.gitMajor=${major ?? ''}`,
+    `-X ${v}.gitMinor=${minor ?? ''}`,
+    `-X ${v}.gitVersion=${version}`,
+    `-X ${v}.gitTreeState=clean`,
+  ].join(' ');
+}
+
+/** Builds one component into its cache folder, printing progress while Go compiles. */
+async function build(c: Component, progress: Progress): Promise<void> {
+  const version = componentVersion(c.wrapper, c.module);
+  const dir = componentDir(c);
+  const staging = `${dir}.building-${String(process.pid)}`;
+  const cwd = join(goRoot, c.wrapper);
+  await rm(staging, { recursive: true, force: true });
+  await mkdir(staging, { recursive: true });
+  const started = Date.now();
+  progress(`test bed: downloading Go modules for ${c.name} ${version}`);
+  await run('go', ['mod', 'download'], cwd, progress);
+  progress(`test bed: building ${c.binaries.join(', ')} ${version} (cold builds take minutes)`);
+  let compiled = 0;
+  const ticker = setInterval(() => {
+    const secs = Math.round((Date.now() - started) / 1000);
+    progress(
+      `test bed: building ${c.name}: ${String(compiled)} packages compiled, ${String(secs)}s`,
+    );
+  }, 15_000);
+  try {
+    const out = c.binaries.length === 1 ? join(staging, c.binaries[0] ?? '') : `${staging}/`;
+    const args = ['build', '-v', '-trimpath', '-ldflags', ldflags(c, version), '-o', out];
+    await run('go', [...args, ...c.packages], cwd, () => {
+      compiled += 1;
+    });
+  } finally {
+    clearInterval(ticker);
+  }
+  if (c.name === 'kwok') await copyKwokStages(cwd, staging);
+  await rm(dir, { recursive: true, force: true });
+  await rename(staging, dir);
+  const secs = Math.round((Date.now() - started) / 1000);
+  progress(`test bed: built ${c.name} ${version} in ${String(secs)}s into ${dir}`);
+}
+
+/** KWOK's stage files ship in its module; keep a copy beside the binary they belong to. */
+async function copyKwokStages(cwd: string, into: string): Promise<void> {
+  let moduleDir = '';
+  await run('go', ['list', '-m', '-f', '{{.Dir}}', 'sigs.k8s.io/kwok'], cwd, (line) => {
+    moduleDir = line.trim();
+  });
+  await mkdir(join(into, 'stages'), { recursive: true });
+  for (const file of kwokStageFiles) {
+    await copyFile(join(moduleDir, file), join(into, 'stages', file.split('/').pop() ?? file));
+  }
+}
+
+function stagePaths(dir: string): string[] {
+  return kwokStageFiles.map((f) => join(dir, 'stages', f.split('/').pop() ?? f));
+}
+
+async function locate(c: Component, binary: string): Promise<string | undefined> {
+  return (await findPrebuilt(binary)) ?? (await cachedBinary(c, binary));
+}
+
+async function cachedBinary(c: Component, binary: string): Promise<string | undefined> {
+  const path = join(componentDir(c), binary);
+  return (await isExecutable(path)) ? path : undefined;
+}
+
+async function missingComponents(): Promise<Component[]> {
+  const missing: Component[] = [];
+  for (const c of components) {
+    const found = await Promise.all(c.binaries.map((b) => locate(c, b)));
+    const kwokStagesMissing =
+      c.name === 'kwok' && !stagePaths(componentDir(c)).every((p) => existsSync(p));
+    if (found.includes(undefined) || kwokStagesMissing) missing.push(c);
+  }
+  return missing;
+}
+
+function missingMessage(missing: readonly Component[]): string {
+  const lines = missing.map(
+    (c) =>
+      `  - ${c.binaries.join(', ')} (${c.module} ${componentVersion(c.wrapper, c.module)})` +
+      (c.name === 'kwok' ? ' and its stage files' : ''),
+  );
+  return [
+    'The test bed needs binaries that are not here and cannot be built: Go was not found on PATH.',
+    ...lines,
+    `Install Go 1.26 or newer (https://go.dev/dl) and run \`npm run cluster:up\` again; it builds them`,
+    `into ${cacheRoot()}. Or point KUBEBUILDER_ASSETS at a folder holding these binaries`,
+    `(the envtest layout), with KWOK's stage files built once into ${cacheRoot()}.`,
+  ].join('\n');
+}
+
+/** Every binary the test bed needs, building any that are missing. */
+export async function ensureAssets(progress: Progress): Promise<Assets> {
+  const missing = await missingComponents();
+  if (missing.length > 0) {
+    if (!(await hasGo())) throw new Error(missingMessage(missing));
+    for (const c of missing) await build(c, progress);
+  }
+  const byName = (name: Component['name']): Component => {
+    const c = components.find((x) => x.name === name);
+    if (!c) throw new Error(`unknown test bed component ${name}`);
+    return c;
+  };
+  const need = async (name: Component['name'], binary: string): Promise<string> => {
+    const path = await locate(byName(name), binary);
+    if (!path) throw new Error(`test bed: ${binary} is still missing after the build`);
+    return path;
+  };
+  const versions = Object.fromEntries(
+    components.map((c) => [c.name, componentVersion(c.wrapper, c.module)]),
+  ) as Record<Component['name'], string>;
+  return {
+    etcd: await need('etcd', 'etcd'),
+    kubeApiserver: await need('kubernetes', 'kube-apiserver'),
+    kubeControllerManager: await need('kubernetes', 'kube-controller-manager'),
+    kubeScheduler: await need('kubernetes', 'kube-scheduler'),
+    kwok: await need('kwok', 'kwok'),
+    kwokStages: stagePaths(componentDir(byName('kwok'))),
+    versions,
+  };
+}

@@ -1,0 +1,20 @@
+// Vitest global setup for integration tests: reuse a running test bed, or start one and stop
+// it again when the run ends. Tests read the kubeconfig path with `inject('kubeconfig')`.
+import type { TestProject } from 'vitest/node';
+import { startCluster, stopCluster } from './cluster.ts';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    kubeconfig: string;
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const { state, reused } = await startCluster((line) => {
+    console.error(line);
+  });
+  project.provide('kubeconfig', state.kubeconfig);
+  return async () => {
+    if (!reused) await stopCluster(state.dir);
+  };
+}
