@@ -1,6 +1,7 @@
 // `npm run cluster:up|cluster:down|cluster:status`: the test bed from a shell.
 // `up` leaves the cluster running in the background and prints `KUBECONFIG=<path>` last.
 import { isHealthy, readState, runDir, startCluster, stopCluster } from './cluster.ts';
+import { installCrds, installGatewayApi } from './crds.ts';
 
 const progress = (line: string): void => {
   console.error(line);
@@ -9,6 +10,9 @@ const progress = (line: string): void => {
 async function up(): Promise<number> {
   const started = Date.now();
   const { state, reused } = await startCluster(progress);
+  await installGatewayApi(state.kubeconfig);
+  await installCrds(state.kubeconfig);
+  progress('test bed: Gateway API and KULTA CRDs installed');
   const secs = ((Date.now() - started) / 1000).toFixed(1);
   const versions = Object.entries(state.versions)
     .map(([k, v]) => `${k} ${v}`)

@@ -2,6 +2,7 @@
 // it again when the run ends. Tests read the kubeconfig path with `inject('kubeconfig')`.
 import type { TestProject } from 'vitest/node';
 import { startCluster, stopCluster } from './cluster.ts';
+import { installCrds, installGatewayApi } from './crds.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -13,6 +14,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const { state, reused } = await startCluster((line) => {
     console.error(line);
   });
+  try {
+    await installGatewayApi(state.kubeconfig);
+    await installCrds(state.kubeconfig);
+  } catch (error) {
+    if (!reused) await stopCluster(state.dir);
+    throw error;
+  }
   project.provide('kubeconfig', state.kubeconfig);
   return async () => {
     if (!reused) await stopCluster(state.dir);
