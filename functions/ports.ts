@@ -1,0 +1,66 @@
+// The small interfaces between the reconcile step and the outside world. Adapters implement
+// them for Kubernetes, Prometheus and the event sink; tests implement them with fakes.
+import type { Action } from './core/actions.ts';
+import type { Observed } from './core/observed.ts';
+import type { RolloutSpec, RolloutStatus } from './core/rollout/types.ts';
+import type { CDEvent } from './core/cdevents/index.ts';
+
+export interface Clock {
+  /** The current time, ISO 8601. */
+  now(): string;
+}
+
+/** Names one Rollout. */
+export interface RolloutRef {
+  readonly namespace: string;
+  readonly name: string;
+}
+
+/** Who may write: the Rollout (by uid) and the transition the write was derived from. */
+export interface Fence {
+  readonly rollout: RolloutRef;
+  readonly uid: string;
+  readonly transition: number;
+}
+
+export interface RolloutStore {
+  /** A fresh read of the Rollout as the API returns it, or undefined if it is gone. */
+  get(ref: RolloutRef): Promise<unknown>;
+  /**
+   * Writes status if the Rollout still has `resourceVersion`; throws ConflictError otherwise.
+   * Returns the new resourceVersion.
+   */
+  commitStatus(ref: RolloutRef, resourceVersion: string, status: RolloutStatus): Promise<string>;
+  /** Sets or clears the label the tick uses to find rollouts that need visiting. */
+  setActive(ref: RolloutRef, active: boolean): Promise<void>;
+  /** Rollouts, raw, optionally filtered by a label selector; across namespaces when ns unset. */
+  list(options: { namespace?: string; labelSelector?: string }): Promise<unknown[]>;
+}
+
+/** The owned world of one rollout: what it is, and changes to it. */
+export interface World {
+  observe(ref: RolloutRef, uid: string, spec: RolloutSpec): Promise<Observed>;
+  /** Applies one action, idempotently; skips it when a newer transition already wrote there. */
+  apply(action: Action, fence: Fence, spec: RolloutSpec): Promise<void>;
+}
+
+/** What became of a batch of CDEvents handed to the sink. */
+export interface DeliveryReport {
+  /** Ids the sink accepted (2xx), in order. */
+  readonly delivered: readonly string[];
+  /** The event that could not be delivered (at most one: delivery stops there). */
+  readonly failed: readonly {
+    readonly id: string;
+    readonly error: string;
+    /** false: the sink refused it (e.g. 400), sending it again will not help. */
+    readonly retryable: boolean;
+    readonly attempts: number;
+  }[];
+  /** Ids after the failed one, not sent so that order is kept. */
+  readonly notAttempted: readonly string[];
+}
+
+/** Sends CDEvents to the event sink strictly in order (K_SINK; see adapters/event-sink.ts). */
+export interface EventSink {
+  deliver(events: readonly CDEvent[]): Promise<DeliveryReport>;
+}
