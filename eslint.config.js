@@ -40,6 +40,7 @@ export default tseslint.config(
       // client-node types its API models as classes, but they are plain JSON on the wire and
       // in every example: object literals are the right way to build them.
       '@typescript-eslint/no-unsafe-class-instance-assignment': 'off',
+      '@typescript-eslint/no-misused-spread': 'off',
       '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true }],
       'no-restricted-syntax': [
         'error',

@@ -1,0 +1,31 @@
+// Fencing: every owned write carries the rollout's uid and transition counter in an
+// annotation; a writer whose transition is older than the one on the object does nothing, so a
+// slow, stale instance can never move traffic backwards or re-open traffic after an abort.
+import { fnv1a32 } from '../../core/rollout/hash.ts';
+import type { Fence } from '../../ports.ts';
+
+const prefix = 'fence.kulta.io/';
+
+/** One annotation key per rollout, so several rollouts can share an HTTPRoute. */
+export function fenceKey(fence: Fence): string {
+  const name = fence.rollout.name;
+  // Annotation names are at most 63 characters; long rollout names keep a hashed suffix.
+  if (name.length <= 63) return `${prefix}${name}`;
+  return `${prefix}${name.slice(0, 54)}-${fnv1a32(name).toString(16).padStart(8, '0')}`;
+}
+
+export function fenceAnnotations(fence: Fence): Record<string, string> {
+  return { [fenceKey(fence)]: `${fence.uid}/${String(fence.transition)}` };
+}
+
+/** True when the object was written by a newer transition of the same rollout. */
+export function isFencedOut(
+  annotations: Readonly<Record<string, string>> | undefined,
+  fence: Fence,
+): boolean {
+  const value = annotations?.[fenceKey(fence)];
+  if (!value) return false;
+  const [uid, counter] = value.split('/');
+  if (uid !== fence.uid) return false;
+  return Number(counter) > fence.transition;
+}

@@ -1,0 +1,46 @@
+// What a reconcile step does to the world: a closed union of idempotent, absolute actions.
+// Every action is fenced by the transition counter of the status it was derived from.
+import type { JsonObject } from './rollout/types.ts';
+
+export type Action =
+  /** Create the ReplicaSet of a revision (no-op if it exists). */
+  | {
+      readonly kind: 'createReplicaSet';
+      readonly name: string;
+      readonly podTemplateHash: string;
+      readonly revision: number;
+      readonly replicas: number;
+      readonly template: JsonObject;
+      readonly matchLabels: Readonly<Record<string, string>>;
+    }
+  /** Set a ReplicaSet's replicas (and revision annotation) to absolute values. */
+  | {
+      readonly kind: 'scaleReplicaSet';
+      readonly name: string;
+      readonly replicas: number;
+      readonly revision: number;
+    }
+  /** Delete an old ReplicaSet beyond revisionHistoryLimit. */
+  | { readonly kind: 'deleteReplicaSet'; readonly name: string }
+  /** Point a Service's selector at one revision (adds rollouts-pod-template-hash). */
+  | {
+      readonly kind: 'setServiceSelector';
+      readonly service: string;
+      readonly podTemplateHash: string;
+    }
+  /** Set the weights of our two backendRefs in every rule of an HTTPRoute that has them. */
+  | {
+      readonly kind: 'setRouteWeights';
+      readonly namespace: string;
+      readonly route: string;
+      readonly stableService: string;
+      readonly canaryService: string;
+      readonly stableWeight: number;
+      readonly canaryWeight: number;
+    };
+
+export type ActionKind = Action['kind'];
+
+export function assertNever(value: never): never {
+  throw new Error(`unexpected value ${JSON.stringify(value)}`);
+}

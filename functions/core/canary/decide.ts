@@ -1,0 +1,359 @@
+// The canary state machine: from spec, status, the observed world and `now` to the next
+// status. It decides; the world is derived from what it decides (see world.ts).
+import { addSeconds } from '../duration.ts';
+import type { Observed, ObservedReplicaSet } from '../observed.ts';
+import type {
+  RolloutSpec,
+  RolloutStatus,
+  StepRecord,
+  TransitionRecord,
+  WeightDestination,
+} from '../rollout/types.ts';
+import { PauseReason } from '../rollout/types.ts';
+import { desiredCanaryReplicas } from './replicas.ts';
+
+/** How many transitions status.history keeps. */
+export const historyLimit = 20;
+
+export interface DecideInput {
+  readonly spec: RolloutSpec;
+  readonly status: RolloutStatus;
+  readonly observed: Observed;
+  readonly now: string;
+  /** The pod-template hash of spec.template. */
+  readonly currentHash: string;
+}
+
+/** A decision: the next status and the name of the transition, if one happened. */
+export interface Decision {
+  readonly status: RolloutStatus;
+  readonly event: string | undefined;
+  readonly message: string;
+}
+
+const unchanged = (status: RolloutStatus): Decision => ({ status, event: undefined, message: '' });
+
+function weights(
+  spec: RolloutSpec,
+  stableHash: string,
+  canaryHash: string,
+  canaryWeight: number,
+): { canary: WeightDestination; stable: WeightDestination } {
+  return {
+    canary: {
+      podTemplateHash: canaryHash,
+      serviceName: spec.canary.canaryService ?? '',
+      weight: canaryWeight,
+    },
+    stable: {
+      podTemplateHash: stableHash,
+      serviceName: spec.canary.stableService ?? '',
+      weight: 100 - canaryWeight,
+    },
+  };
+}
+
+export function committedWeight(status: RolloutStatus): number {
+  return status.canary?.weights?.canary.weight ?? 0;
+}
+
+export function findReplicaSet(
+  observed: Observed,
+  hash: string | undefined,
+): ObservedReplicaSet | undefined {
+  return observed.replicaSets.find((rs) => rs.podTemplateHash === hash);
+}
+
+function startStep(status: RolloutStatus, index: number, spec: RolloutSpec, now: string) {
+  const step = spec.canary.steps[index];
+  const history = finishRunningStep(status.stepHistory ?? [], now);
+  if (!step) return { currentStep: undefined, stepHistory: history };
+  return {
+    currentStep: { index, kind: step.kind, startedAt: now },
+    stepHistory: [...history, { index, kind: step.kind, startedAt: now }].slice(-100),
+  };
+}
+
+function finishRunningStep(history: readonly StepRecord[], now: string): StepRecord[] {
+  return history.map((record) => {
+    if (record.finishedAt !== undefined) return record;
+    const durationSeconds = Math.round((Date.parse(now) - Date.parse(record.startedAt)) / 1000);
+    return { ...record, finishedAt: now, durationSeconds };
+  });
+}
+
+/** Moves to step `index` (or to full promotion when past the last step). */
+function enterStep(
+  status: RolloutStatus,
+  spec: RolloutSpec,
+  index: number,
+  now: string,
+): RolloutStatus {
+  return {
+    ...status,
+    currentStepIndex: index,
+    pauseConditions: undefined,
+    controllerPause: undefined,
+    pauseEndsAt: undefined,
+    lastProgressAt: now,
+    ...startStep(status, index, spec, now),
+  };
+}
+
+/** The first revision, or a revision that returns to stable: nothing to canary. */
+function adoptAsStable(input: DecideInput, event: string): Decision {
+  const { spec, status, currentHash, now } = input;
+  const previousCanary = status.currentPodHash;
+  const retiring = (status.retiring ?? []).filter((r) => r.podTemplateHash !== currentHash);
+  return {
+    event,
+    message:
+      event === 'deployed'
+        ? `revision ${currentHash} deployed as stable`
+        : `back to stable revision ${currentHash}; canary ${previousCanary ?? ''} dropped`,
+    status: {
+      ...enterStep(status, spec, spec.canary.steps.length, now),
+      currentPodHash: currentHash,
+      stableRS: currentHash,
+      abort: undefined,
+      abortedAt: undefined,
+      abortScaleDownAt: undefined,
+      promoteFull: undefined,
+      retiring,
+      canary: { weights: weights(spec, currentHash, currentHash, 0) },
+    },
+  };
+}
+
+/** A new pod template: start the steps from the beginning for the new revision. */
+function startRevision(input: DecideInput): Decision {
+  const { spec, status, currentHash, now } = input;
+  const stable = status.stableRS ?? currentHash;
+  return {
+    event: 'revision-started',
+    message: `new revision ${currentHash}: canary against stable ${stable}`,
+    status: {
+      ...enterStep({ ...status, stepHistory: [] }, spec, 0, now),
+      currentPodHash: currentHash,
+      abort: undefined,
+      abortedAt: undefined,
+      abortScaleDownAt: undefined,
+      promoteFull: undefined,
+      canary: { weights: weights(spec, stable, currentHash, 0) },
+    },
+  };
+}
+
+function allRoutesAt(input: DecideInput, canaryWeight: number): boolean {
+  const routing = input.spec.canary.trafficRouting;
+  if (!routing) return true;
+  return routing.httpRoutes.every((name) => {
+    const route = input.observed.routes.find(
+      (r) => r.name === name && r.namespace === routing.namespace,
+    );
+    return route?.exists === true && route.consistent && route.canaryWeight === canaryWeight;
+  });
+}
+
+/** True when the stable can take all traffic back: always, unless dynamicStableScale shrank it. */
+function stableCanTakeAll(input: DecideInput): boolean {
+  if (!input.spec.canary.dynamicStableScale) return true;
+  const stable = findReplicaSet(input.observed, input.status.stableRS);
+  return stable !== undefined && stable.availableReplicas >= input.spec.replicas;
+}
+
+function trafficBackToStable(input: DecideInput): RolloutStatus {
+  const { spec, status } = input;
+  const stable = status.stableRS ?? input.currentHash;
+  const canary = status.currentPodHash ?? input.currentHash;
+  return { ...status, canary: { weights: weights(spec, stable, canary, 0) } };
+}
+
+/** Abort: traffic to 0 first, confirmed on every route, then the scale-down countdown. */
+function decideAbort(input: DecideInput): Decision | undefined {
+  const { spec, status, now } = input;
+  if (status.abort === true && status.abortedAt === undefined) {
+    const cleared = {
+      ...status,
+      abortedAt: now,
+      pauseConditions: undefined,
+      controllerPause: undefined,
+      pauseEndsAt: undefined,
+    };
+    return {
+      event: 'aborted',
+      message: `rollout aborted at step ${String(status.currentStepIndex ?? 0)}; traffic goes back to stable ${status.stableRS ?? ''}`,
+      status: stableCanTakeAll(input)
+        ? trafficBackToStable({ ...input, status: cleared })
+        : cleared,
+    };
+  }
+  if (status.abort === true) return decideAborted(input);
+  if (status.abortedAt !== undefined) {
+    return {
+      event: 'retried',
+      message: 'rollout retried from the first step',
+      status: {
+        ...enterStep({ ...status, stepHistory: [] }, spec, 0, now),
+        abortedAt: undefined,
+        abortScaleDownAt: undefined,
+      },
+    };
+  }
+  return undefined;
+}
+
+function decideAborted(input: DecideInput): Decision {
+  const { spec, status, now } = input;
+  if (committedWeight(status) > 0) {
+    if (!stableCanTakeAll(input)) return unchanged(status);
+    return {
+      event: 'abort-traffic-shifted',
+      message: 'stable is back at full size; all traffic returns to it',
+      status: trafficBackToStable(input),
+    };
+  }
+  if (status.abortScaleDownAt !== undefined || !allRoutesAt(input, 0)) return unchanged(status);
+  return {
+    event: 'abort-traffic-confirmed',
+    message: `every route sends 0% to the canary; scaling it down in ${String(spec.canary.abortScaleDownDelaySeconds)}s`,
+    status: {
+      ...status,
+      abortScaleDownAt: addSeconds(now, spec.canary.abortScaleDownDelaySeconds),
+    },
+  };
+}
+
+function canaryAvailable(input: DecideInput, stepIndex: number): boolean {
+  const rs = findReplicaSet(input.observed, input.status.currentPodHash);
+  const want = desiredCanaryReplicas(input.spec, stepIndex);
+  return rs?.replicas === want && rs.availableReplicas >= want;
+}
+
+/** Full promotion: the canary becomes stable; the old stable retires after its delay. */
+function promote(input: DecideInput): Decision {
+  const { spec, status, now } = input;
+  const hash = status.currentPodHash ?? input.currentHash;
+  const old = status.stableRS;
+  const retiring = [
+    ...(status.retiring ?? []).filter((r) => r.podTemplateHash !== hash),
+    ...(old && old !== hash
+      ? [{ podTemplateHash: old, scaleDownAt: addSeconds(now, spec.canary.scaleDownDelaySeconds) }]
+      : []),
+  ];
+  return {
+    event: 'promoted',
+    message: `revision ${hash} fully promoted; ${old ?? ''} scales down in ${String(spec.canary.scaleDownDelaySeconds)}s`,
+    status: {
+      ...enterStep(status, spec, spec.canary.steps.length, now),
+      stableRS: hash,
+      promoteFull: undefined,
+      retiring,
+      canary: { weights: weights(spec, hash, hash, 0) },
+    },
+  };
+}
+
+function decidePause(input: DecideInput, index: number, duration: number | undefined): Decision {
+  const { status, now } = input;
+  const started = status.controllerPause === true && status.currentStep?.index === index;
+  if (!started) {
+    if (duration === 0) return advance(input, index, 'pause of 0s passed');
+    return {
+      event: 'paused',
+      message:
+        duration === undefined
+          ? `paused at step ${String(index)} until promoted`
+          : `paused at step ${String(index)} for ${String(duration)}s`,
+      status: {
+        ...status,
+        controllerPause: true,
+        pauseConditions: [{ reason: PauseReason.CanaryPauseStep, startTime: now }],
+        pauseEndsAt: duration === undefined ? undefined : addSeconds(now, duration),
+      },
+    };
+  }
+  if ((status.pauseConditions ?? []).length === 0)
+    return advance(input, index, 'promoted by operator');
+  if (status.pauseEndsAt !== undefined && Date.parse(now) >= Date.parse(status.pauseEndsAt)) {
+    return advance(input, index, 'pause ended');
+  }
+  return unchanged(status);
+}
+
+function advance(input: DecideInput, index: number, why: string): Decision {
+  return {
+    event: 'step-completed',
+    message: `step ${String(index)} completed: ${why}`,
+    status: enterStep(input.status, input.spec, index + 1, input.now),
+  };
+}
+
+function decideSetWeight(input: DecideInput, index: number, weight: number): Decision {
+  const { spec, status } = input;
+  if (!canaryAvailable(input, index)) return unchanged(status);
+  if (committedWeight(status) !== weight) {
+    const stable = status.stableRS ?? input.currentHash;
+    return {
+      event: 'weight-set',
+      message: `canary weight ${String(weight)}% at step ${String(index)}`,
+      status: {
+        ...status,
+        lastProgressAt: input.now,
+        canary: { weights: weights(spec, stable, status.currentPodHash ?? '', weight) },
+      },
+    };
+  }
+  if (!allRoutesAt(input, weight)) return unchanged(status);
+  return advance(input, index, `traffic at ${String(weight)}%`);
+}
+
+/** One move of a running canary: the step at currentStepIndex, or full promotion. */
+function decideStep(input: DecideInput): Decision {
+  const { spec, status } = input;
+  const last = spec.canary.steps.length;
+  const index = status.currentStepIndex ?? 0;
+  if (status.promoteFull === true && index < last) {
+    return {
+      event: 'promote-full-requested',
+      message: `steps ${String(index)}-${String(last - 1)} skipped: promoting fully`,
+      status: enterStep(status, spec, last, input.now),
+    };
+  }
+  const step = spec.canary.steps[index];
+  if (!step) {
+    return canaryAvailable(input, spec.canary.steps.length) ? promote(input) : unchanged(status);
+  }
+  switch (step.kind) {
+    case 'setWeight':
+      return decideSetWeight(input, index, step.weight);
+    case 'pause':
+      return decidePause(input, index, step.durationSeconds);
+    case 'setCanaryScale':
+      return canaryAvailable(input, index)
+        ? advance(input, index, 'canary scaled')
+        : unchanged(status);
+  }
+}
+
+/** The transition this step makes, if any. Bookkeeping (history, counts, phase) is elsewhere. */
+export function decide(input: DecideInput): Decision {
+  const { status, currentHash } = input;
+  if (status.stableRS === undefined) return adoptAsStable(input, 'deployed');
+  if (status.currentPodHash !== currentHash) {
+    return currentHash === status.stableRS
+      ? adoptAsStable(input, 'rolled-back-to-stable')
+      : startRevision(input);
+  }
+  const aborting = decideAbort(input);
+  if (aborting) return aborting;
+  if (status.currentPodHash === status.stableRS || input.spec.paused) return unchanged(status);
+  return decideStep(input);
+}
+
+export function appendHistory(
+  history: readonly TransitionRecord[] | undefined,
+  record: TransitionRecord,
+): TransitionRecord[] {
+  return [...(history ?? []), record].slice(-historyLimit);
+}

@@ -1,0 +1,193 @@
+// World = f(spec, committed status, now): the ReplicaSets, Service selectors and route weights
+// the committed status stands for, as the actions that bring the observed world there.
+import type { Action } from '../actions.ts';
+import type { Observed, ObservedReplicaSet } from '../observed.ts';
+import type { JsonObject, Rollout, RolloutSpec, RolloutStatus } from '../rollout/types.ts';
+import { committedWeight, findReplicaSet } from './decide.ts';
+import { desiredCanaryReplicas, desiredStableReplicas } from './replicas.ts';
+
+export const hashLabel = 'rollouts-pod-template-hash';
+
+export function replicaSetName(rollout: string, hash: string): string {
+  return `${rollout}-${hash}`;
+}
+
+/** Desired replicas per pod-template hash; hashes not listed go to 0. */
+function desiredReplicas(
+  spec: RolloutSpec,
+  status: RolloutStatus,
+  now: string,
+): Map<string, number> {
+  const desired = new Map<string, number>();
+  const stable = status.stableRS;
+  const current = status.currentPodHash;
+  if (!stable || !current) return desired;
+  if (stable === current) {
+    desired.set(stable, spec.replicas);
+    return desired;
+  }
+  const index = status.currentStepIndex ?? 0;
+  let canary = desiredCanaryReplicas(spec, index);
+  const aborted = status.abortedAt !== undefined;
+  if (aborted && status.abortScaleDownAt !== undefined && now >= status.abortScaleDownAt)
+    canary = 0;
+  const stableCount = aborted
+    ? spec.replicas
+    : desiredStableReplicas(spec, canary, committedWeight(status));
+  desired.set(current, canary);
+  desired.set(stable, stableCount);
+  return desired;
+}
+
+function podTemplateFor(spec: RolloutSpec, hash: string, isStable: boolean): JsonObject {
+  const template = spec.template;
+  const metadata = (template.metadata ?? {}) as JsonObject;
+  const extra = isStable ? spec.canary.stableMetadata : spec.canary.canaryMetadata;
+  return {
+    ...template,
+    metadata: {
+      ...metadata,
+      labels: { ...spec.templateMetadata.labels, ...extra.labels, [hashLabel]: hash },
+      annotations: { ...spec.templateMetadata.annotations, ...extra.annotations },
+    },
+  };
+}
+
+function replicaSetActions(
+  rollout: Rollout,
+  status: RolloutStatus,
+  observed: Observed,
+  now: string,
+): Action[] {
+  const { spec, metadata } = rollout;
+  const desired = desiredReplicas(spec, status, now);
+  const actions: Action[] = [];
+  const maxRevision = Math.max(0, ...observed.replicaSets.map((rs) => rs.revision));
+  const current = status.currentPodHash;
+  if (current && !findReplicaSet(observed, current)) {
+    actions.push({
+      kind: 'createReplicaSet',
+      name: replicaSetName(metadata.name, current),
+      podTemplateHash: current,
+      revision: maxRevision + 1,
+      replicas: desired.get(current) ?? 0,
+      template: podTemplateFor(spec, current, current === status.stableRS),
+      matchLabels: { ...spec.selector.matchLabels, [hashLabel]: current },
+    });
+  }
+  for (const rs of observed.replicaSets) {
+    const want = wantedReplicas(rs, desired, status, now);
+    const revision =
+      rs.podTemplateHash === current && rs.revision < maxRevision ? maxRevision + 1 : rs.revision;
+    if (want !== rs.replicas || revision !== rs.revision) {
+      actions.push({ kind: 'scaleReplicaSet', name: rs.name, replicas: want, revision });
+    }
+  }
+  return actions;
+}
+
+/** Retiring revisions keep their pods until their scale-down time; others follow `desired`. */
+function wantedReplicas(
+  rs: ObservedReplicaSet,
+  desired: ReadonlyMap<string, number>,
+  status: RolloutStatus,
+  now: string,
+): number {
+  const wanted = desired.get(rs.podTemplateHash);
+  if (wanted !== undefined) return wanted;
+  const retiring = status.retiring?.find((r) => r.podTemplateHash === rs.podTemplateHash);
+  if (retiring && now < retiring.scaleDownAt) return rs.replicas;
+  return 0;
+}
+
+/** Old revisions at 0 replicas beyond revisionHistoryLimit, oldest first. */
+function deletions(rollout: Rollout, status: RolloutStatus, observed: Observed): Action[] {
+  const keep = new Set([
+    status.stableRS,
+    status.currentPodHash,
+    ...(status.retiring ?? []).map((r) => r.podTemplateHash),
+  ]);
+  const old = observed.replicaSets
+    .filter((rs) => !keep.has(rs.podTemplateHash) && rs.replicas === 0 && rs.currentReplicas === 0)
+    .sort((a, b) => b.revision - a.revision);
+  return old
+    .slice(rollout.spec.revisionHistoryLimit)
+    .map((rs) => ({ kind: 'deleteReplicaSet', name: rs.name }) as const);
+}
+
+function serviceActions(spec: RolloutSpec, status: RolloutStatus, observed: Observed): Action[] {
+  const targets: [string | undefined, string | undefined][] = [
+    [spec.canary.stableService, status.stableRS],
+    [spec.canary.canaryService, status.currentPodHash],
+  ];
+  const actions: Action[] = [];
+  for (const [service, hash] of targets) {
+    if (!service || !hash) continue;
+    const seen = observed.services.find((s) => s.name === service);
+    if (seen?.exists === true && seen.podTemplateHash !== hash) {
+      actions.push({ kind: 'setServiceSelector', service, podTemplateHash: hash });
+    }
+  }
+  return actions;
+}
+
+function routeActions(spec: RolloutSpec, status: RolloutStatus, observed: Observed): Action[] {
+  const routing = spec.canary.trafficRouting;
+  const { stableService, canaryService } = spec.canary;
+  if (!routing || !stableService || !canaryService) return [];
+  const canaryWeight = committedWeight(status);
+  const actions: Action[] = [];
+  for (const name of routing.httpRoutes) {
+    const route = observed.routes.find((r) => r.name === name && r.namespace === routing.namespace);
+    if (!route?.exists || !route.hasStable || !route.hasCanary) continue;
+    if (
+      route.consistent &&
+      route.canaryWeight === canaryWeight &&
+      route.stableWeight === 100 - canaryWeight
+    )
+      continue;
+    actions.push({
+      kind: 'setRouteWeights',
+      namespace: routing.namespace,
+      route: name,
+      stableService,
+      canaryService,
+      stableWeight: 100 - canaryWeight,
+      canaryWeight,
+    });
+  }
+  return actions;
+}
+
+function isScaleUp(action: Action, observed: Observed): boolean {
+  if (action.kind === 'createReplicaSet') return true;
+  if (action.kind !== 'scaleReplicaSet') return false;
+  const rs = observed.replicaSets.find((r) => r.name === action.name);
+  return rs === undefined || action.replicas >= rs.replicas;
+}
+
+/**
+ * The actions, in a safe order: new pods first; traffic off a canary Service before that
+ * Service is re-pointed (a new revision), but a stable Service re-pointed before the route
+ * returns to it (a promotion); pods removed last.
+ */
+export function deriveWorldActions(
+  rollout: Rollout,
+  status: RolloutStatus,
+  observed: Observed,
+  now: string,
+): Action[] {
+  const rsActions = replicaSetActions(rollout, status, observed, now);
+  const services = serviceActions(rollout.spec, status, observed);
+  const routes = routeActions(rollout.spec, status, observed);
+  const canaryRepointed = services.some(
+    (a) => a.kind === 'setServiceSelector' && a.service === rollout.spec.canary.canaryService,
+  );
+  const traffic = canaryRepointed ? [...routes, ...services] : [...services, ...routes];
+  return [
+    ...rsActions.filter((a) => isScaleUp(a, observed)),
+    ...traffic,
+    ...rsActions.filter((a) => !isScaleUp(a, observed)),
+    ...deletions(rollout, status, observed),
+  ];
+}

@@ -1,0 +1,41 @@
+// The owned world as observed at the start of a step: ReplicaSets, Services, HTTPRoutes.
+
+export interface ObservedReplicaSet {
+  readonly name: string;
+  readonly podTemplateHash: string;
+  readonly revision: number;
+  /** spec.replicas */
+  readonly replicas: number;
+  /** status.replicas: pods that exist. */
+  readonly currentReplicas: number;
+  readonly readyReplicas: number;
+  readonly availableReplicas: number;
+  readonly createdAt: string;
+}
+
+export interface ObservedService {
+  readonly name: string;
+  readonly exists: boolean;
+  /** The rollouts-pod-template-hash in its selector, if any. */
+  readonly podTemplateHash: string | undefined;
+}
+
+export interface ObservedRoute {
+  readonly namespace: string;
+  readonly name: string;
+  readonly exists: boolean;
+  /** True when some rule has a backendRef to the stable Service. */
+  readonly hasStable: boolean;
+  readonly hasCanary: boolean;
+  /** Weights of our backends as written on the route (the same in every rule we manage). */
+  readonly stableWeight: number | undefined;
+  readonly canaryWeight: number | undefined;
+  /** True when all rules carry the same weights for our backends. */
+  readonly consistent: boolean;
+}
+
+export interface Observed {
+  readonly replicaSets: readonly ObservedReplicaSet[];
+  readonly services: readonly ObservedService[];
+  readonly routes: readonly ObservedRoute[];
+}

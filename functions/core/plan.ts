@@ -1,0 +1,273 @@
+// One reconcile step, pure: plan({ rollout, observed, now }) → the next status and the actions
+// that bring the world to what that status stands for. No I/O, no clock, no randomness.
+import type { Action } from './actions.ts';
+import { appendHistory, decide, findReplicaSet } from './canary/decide.ts';
+import { deriveWorldActions } from './canary/world.ts';
+import { ConditionType, setCondition, type ConditionInput } from './conditions.ts';
+import { canonicalJson, podTemplateHash } from './rollout/hash.ts';
+import type { ParsedRollout } from './rollout/parse.ts';
+import type { Phase, Rollout, RolloutSpec, RolloutStatus } from './rollout/types.ts';
+import { routingProblems } from './routing.ts';
+import type { Observed } from './observed.ts';
+
+export interface PlanInput {
+  readonly rollout: ParsedRollout;
+  readonly observed: Observed;
+  /** The current time, ISO 8601. */
+  readonly now: string;
+}
+
+export interface Plan {
+  /** The status to commit (equal to the current one when nothing changed). */
+  readonly nextStatus: RolloutStatus;
+  /** False when the step changes nothing: then nothing is written. */
+  readonly statusChanged: boolean;
+  /** What to do to the world once nextStatus is committed, fenced by its transition. */
+  readonly actions: readonly Action[];
+  /** The transition made, if any (e.g. "weight-set", "promoted", "aborted"). */
+  readonly event: string | undefined;
+  /** Whether the tick should keep visiting this rollout (timers or progress pending). */
+  readonly active: boolean;
+}
+
+/** Status with undefined fields dropped, as it will look after a JSON round trip. */
+export function normalizeStatus(status: RolloutStatus): RolloutStatus {
+  return JSON.parse(JSON.stringify(status)) as RolloutStatus;
+}
+
+function sameStatus(a: RolloutStatus, b: RolloutStatus): boolean {
+  return canonicalJson(normalizeStatus(a) as never) === canonicalJson(normalizeStatus(b) as never);
+}
+
+function selectorString(spec: RolloutSpec): string {
+  return Object.entries(spec.selector.matchLabels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+}
+
+function counts(observed: Observed, current: string | undefined) {
+  const sum = (pick: (rs: Observed['replicaSets'][number]) => number): number =>
+    observed.replicaSets.reduce((n, rs) => n + pick(rs), 0);
+  const replicas = sum((rs) => rs.currentReplicas);
+  return {
+    replicas,
+    updatedReplicas: findReplicaSet(observed, current)?.currentReplicas ?? 0,
+    readyReplicas: sum((rs) => rs.readyReplicas),
+    availableReplicas: sum((rs) => rs.availableReplicas),
+    HPAReplicas: replicas,
+  };
+}
+
+interface PhaseAndMessage {
+  readonly phase: Phase;
+  readonly message: string;
+}
+
+/** Phase is derived from status, never set ad hoc: stopped states first, then movement. */
+function derivePhase(
+  spec: RolloutSpec,
+  status: RolloutStatus,
+  observed: Observed,
+): PhaseAndMessage {
+  return stoppedPhase(spec, status) ?? movingPhase(spec, status, observed);
+}
+
+function stoppedPhase(spec: RolloutSpec, status: RolloutStatus): PhaseAndMessage | undefined {
+  if (status.abortedAt !== undefined) {
+    return { phase: 'Degraded', message: 'RolloutAborted: traffic is back on the stable revision' };
+  }
+  const progressing = status.conditions?.find((c) => c.type === ConditionType.Progressing);
+  if (progressing?.reason === 'ProgressDeadlineExceeded') {
+    return { phase: 'Degraded', message: progressing.message };
+  }
+  if (spec.paused) return { phase: 'Paused', message: 'paused by spec.paused' };
+  if ((status.pauseConditions ?? []).length > 0) {
+    const until = status.pauseEndsAt ? ` until ${status.pauseEndsAt}` : ' until promoted';
+    const step = String(status.currentStepIndex ?? 0);
+    return { phase: 'Paused', message: `CanaryPauseStep at step ${step}${until}` };
+  }
+  return undefined;
+}
+
+function movingPhase(
+  spec: RolloutSpec,
+  status: RolloutStatus,
+  observed: Observed,
+): PhaseAndMessage {
+  if (status.currentPodHash !== status.stableRS) {
+    const step = String(status.currentStepIndex ?? 0);
+    return { phase: 'Progressing', message: `canary at step ${step}` };
+  }
+  const stable = findReplicaSet(observed, status.stableRS);
+  if ((stable?.availableReplicas ?? 0) < spec.replicas) {
+    return { phase: 'Progressing', message: 'waiting for stable replicas to be available' };
+  }
+  return { phase: 'Healthy', message: '' };
+}
+
+function progressCondition(spec: RolloutSpec, status: RolloutStatus, now: string): ConditionInput {
+  const inCanary = status.currentPodHash !== status.stableRS;
+  if (status.abortedAt !== undefined) {
+    return {
+      type: ConditionType.Progressing,
+      status: false,
+      reason: 'RolloutAborted',
+      message: 'rollout aborted; traffic is back on stable',
+    };
+  }
+  const waiting = inCanary && !spec.paused && (status.pauseConditions ?? []).length === 0;
+  const since = status.lastProgressAt ?? now;
+  if (waiting && Date.parse(now) - Date.parse(since) > spec.progressDeadlineSeconds * 1000) {
+    return {
+      type: ConditionType.Progressing,
+      status: false,
+      reason: 'ProgressDeadlineExceeded',
+      message: `no progress since ${since}: more than ${String(spec.progressDeadlineSeconds)}s (pauses excluded) at step ${String(status.currentStepIndex ?? 0)}`,
+    };
+  }
+  return inCanary
+    ? {
+        type: ConditionType.Progressing,
+        status: true,
+        reason: 'ReplicaSetUpdated',
+        message: `revision ${status.currentPodHash ?? ''} is progressing`,
+      }
+    : {
+        type: ConditionType.Progressing,
+        status: true,
+        reason: 'NewReplicaSetAvailable',
+        message: `revision ${status.stableRS ?? ''} is stable`,
+      };
+}
+
+function observe(
+  rollout: Rollout,
+  status: RolloutStatus,
+  observed: Observed,
+  now: string,
+): RolloutStatus {
+  const { spec, metadata } = rollout;
+  const c = counts(observed, status.currentPodHash);
+  const progressed =
+    c.availableReplicas > (status.availableReplicas ?? 0) &&
+    status.currentPodHash !== status.stableRS;
+  const retiring = (status.retiring ?? []).filter((r) => {
+    const rs = findReplicaSet(observed, r.podTemplateHash);
+    return rs !== undefined && (rs.replicas > 0 || rs.currentReplicas > 0);
+  });
+  let next: RolloutStatus = {
+    ...status,
+    ...c,
+    observedGeneration: String(metadata.generation),
+    selector: selectorString(spec),
+    retiring: retiring.length > 0 ? retiring : undefined,
+    lastProgressAt: progressed ? now : status.lastProgressAt,
+  };
+  const problems = routingProblems(spec, observed);
+  next = {
+    ...next,
+    conditions: setCondition(
+      next.conditions,
+      {
+        type: ConditionType.TrafficRoutingReady,
+        status: problems.length === 0,
+        reason: problems.length === 0 ? 'RoutesReady' : 'RoutingProblem',
+        message:
+          problems.length === 0
+            ? 'Services and HTTPRoutes carry the stable and canary backends'
+            : problems.join('; '),
+      },
+      now,
+    ),
+  };
+  next = {
+    ...next,
+    conditions: setCondition(
+      next.conditions,
+      { type: ConditionType.InvalidSpec, status: false, reason: 'SpecValid', message: '' },
+      now,
+    ),
+  };
+  next = {
+    ...next,
+    conditions: setCondition(next.conditions, progressCondition(spec, next, now), now),
+  };
+  if (
+    spec.progressDeadlineAbort &&
+    next.conditions?.some((x) => x.reason === 'ProgressDeadlineExceeded') &&
+    next.abortedAt === undefined
+  ) {
+    next = { ...next, abort: true };
+  }
+  const { phase, message } = derivePhase(spec, next, observed);
+  return { ...next, phase, message };
+}
+
+function isActive(status: RolloutStatus, observed: Observed): boolean {
+  if (status.phase === 'Progressing' || status.phase === 'Paused') return true;
+  if ((status.retiring ?? []).length > 0 || status.pauseEndsAt !== undefined) return true;
+  if (status.abortedAt === undefined) return false;
+  const canary = findReplicaSet(observed, status.currentPodHash);
+  return canary !== undefined && canary.replicas > 0;
+}
+
+function invalidPlan(rollout: ParsedRollout, now: string): Plan {
+  const { status } = rollout;
+  const message = rollout.specErrors.join('; ');
+  const conditions = setCondition(
+    status.conditions,
+    { type: ConditionType.InvalidSpec, status: true, reason: 'InvalidSpec', message },
+    now,
+  );
+  const nextStatus = normalizeStatus({
+    ...status,
+    conditions,
+    phase: 'Degraded',
+    message: `InvalidSpec: ${message}`,
+    observedGeneration: String(rollout.metadata.generation),
+  });
+  return {
+    nextStatus,
+    statusChanged: !sameStatus(status, nextStatus),
+    actions: [],
+    event: undefined,
+    active: false,
+  };
+}
+
+export function plan(input: PlanInput): Plan {
+  const { rollout: parsed, observed, now } = input;
+  if (!parsed.spec) return invalidPlan(parsed, now);
+  const rollout: Rollout = { metadata: parsed.metadata, spec: parsed.spec, status: parsed.status };
+  const currentHash = podTemplateHash(rollout.spec.template, rollout.status.collisionCount ?? 0);
+  const decision = decide({
+    spec: rollout.spec,
+    status: rollout.status,
+    observed,
+    now,
+    currentHash,
+  });
+  let next = decision.status;
+  if (decision.event) {
+    const transition = (rollout.status.transition ?? 0) + 1;
+    next = {
+      ...next,
+      transition,
+      history: appendHistory(next.history, {
+        transition,
+        at: now,
+        event: decision.event,
+        message: decision.message,
+      }),
+    };
+  }
+  next = normalizeStatus(observe(rollout, next, observed, now));
+  const statusChanged = !sameStatus(rollout.status, next);
+  return {
+    nextStatus: next,
+    statusChanged,
+    actions: deriveWorldActions(rollout, next, observed, now),
+    event: decision.event,
+    active: isActive(next, observed),
+  };
+}

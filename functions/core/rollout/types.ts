@@ -1,0 +1,194 @@
+// The Rollout as the core sees it: typed spec (parsed once at the boundary) and status.
+// Field names follow Argo Rollouts; KULTA's additions are marked.
+
+/** A JSON value as it comes from the API; the pod template is carried opaquely. */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+// An interface, not Record<string, Json>: a recursive alias through Record does not compile.
+// eslint-disable-next-line @typescript-eslint/consistent-indexed-object-style
+export interface JsonObject {
+  [key: string]: Json;
+}
+
+export interface LabelSelector {
+  readonly matchLabels: Readonly<Record<string, string>>;
+  readonly matchExpressions: readonly JsonObject[];
+}
+
+export interface PodMetadata {
+  readonly labels: Readonly<Record<string, string>>;
+  readonly annotations: Readonly<Record<string, string>>;
+}
+
+/** One canary step. Exactly one action per step, as Argo. */
+export type Step =
+  /** Route `weight` percent of traffic to the canary once its pods are available. */
+  | { readonly kind: 'setWeight'; readonly weight: number }
+  /** Wait `durationSeconds`, or until promoted when undefined. */
+  | { readonly kind: 'pause'; readonly durationSeconds: number | undefined }
+  /** Size the canary independently of its traffic weight. */
+  | { readonly kind: 'setCanaryScale'; readonly scale: CanaryScale };
+
+export type StepKind = Step['kind'];
+
+export type CanaryScale =
+  | { readonly kind: 'weight'; readonly weight: number }
+  | { readonly kind: 'replicas'; readonly replicas: number }
+  | { readonly kind: 'matchTrafficWeight' };
+
+export interface GatewayApiRouting {
+  /** Namespace of the HTTPRoutes; the Rollout's namespace when unset. */
+  readonly namespace: string;
+  readonly httpRoutes: readonly string[];
+}
+
+export interface CanaryStrategy {
+  readonly stableService: string | undefined;
+  readonly canaryService: string | undefined;
+  readonly maxSurge: number | string;
+  readonly maxUnavailable: number | string;
+  readonly scaleDownDelaySeconds: number;
+  readonly abortScaleDownDelaySeconds: number;
+  readonly dynamicStableScale: boolean;
+  readonly canaryMetadata: PodMetadata;
+  readonly stableMetadata: PodMetadata;
+  readonly trafficRouting: GatewayApiRouting | undefined;
+  readonly steps: readonly Step[];
+}
+
+export interface RolloutSpec {
+  readonly replicas: number;
+  readonly selector: LabelSelector;
+  /** The pod template as sent by the API (labels/annotations parsed out below). */
+  readonly template: JsonObject;
+  readonly templateMetadata: PodMetadata;
+  readonly minReadySeconds: number;
+  readonly revisionHistoryLimit: number;
+  readonly progressDeadlineSeconds: number;
+  readonly progressDeadlineAbort: boolean;
+  readonly paused: boolean;
+  readonly restartAt: string | undefined;
+  readonly canary: CanaryStrategy;
+}
+
+export interface RolloutMeta {
+  readonly namespace: string;
+  readonly name: string;
+  readonly uid: string;
+  readonly generation: number;
+  readonly resourceVersion: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly annotations: Readonly<Record<string, string>>;
+  readonly deleting: boolean;
+}
+
+export const Phase = {
+  /** The stable revision serves everything and is fully available. */
+  Healthy: 'Healthy',
+  /** A new revision is being rolled out, or replicas are not yet available. */
+  Progressing: 'Progressing',
+  /** Waiting: a pause step, a manual pause, or inconclusive analysis. */
+  Paused: 'Paused',
+  /** Aborted, or the spec is invalid, or the progress deadline passed. */
+  Degraded: 'Degraded',
+} as const;
+export type Phase = (typeof Phase)[keyof typeof Phase];
+
+export const PauseReason = {
+  /** A `pause` step is waiting (for its duration, or for promote). */
+  CanaryPauseStep: 'CanaryPauseStep',
+} as const;
+export type PauseReason = (typeof PauseReason)[keyof typeof PauseReason];
+
+export interface PauseCondition {
+  readonly reason: string;
+  readonly startTime: string;
+}
+
+export interface Condition {
+  readonly type: string;
+  readonly status: 'True' | 'False' | 'Unknown';
+  readonly reason: string;
+  readonly message: string;
+  readonly lastTransitionTime: string;
+  readonly lastUpdateTime: string;
+  readonly observedGeneration?: number;
+}
+
+export interface WeightDestination {
+  readonly podTemplateHash: string;
+  readonly serviceName: string;
+  readonly weight: number;
+}
+
+/** KULTA: one finished or running step, for per-step durations. */
+export interface StepRecord {
+  readonly index: number;
+  readonly kind: StepKind;
+  readonly startedAt: string;
+  readonly finishedAt?: string;
+  readonly durationSeconds?: number;
+}
+
+/** KULTA: one transition of the rollout, newest last; bounded. */
+export interface TransitionRecord {
+  readonly transition: number;
+  readonly at: string;
+  readonly event: string;
+  readonly message: string;
+}
+
+/** KULTA: an old revision waiting for its scale-down delay. */
+export interface Retiring {
+  readonly podTemplateHash: string;
+  readonly scaleDownAt: string;
+}
+
+export interface RolloutStatus {
+  readonly observedGeneration?: string;
+  readonly phase?: Phase;
+  readonly message?: string;
+  readonly currentPodHash?: string;
+  readonly stableRS?: string;
+  readonly currentStepIndex?: number;
+  readonly currentStepHash?: string;
+  readonly pauseConditions?: readonly PauseCondition[];
+  readonly controllerPause?: boolean;
+  readonly abort?: boolean;
+  readonly abortedAt?: string;
+  readonly promoteFull?: boolean;
+  readonly restartedAt?: string;
+  readonly replicas?: number;
+  readonly updatedReplicas?: number;
+  readonly readyReplicas?: number;
+  readonly availableReplicas?: number;
+  readonly HPAReplicas?: number;
+  readonly selector?: string;
+  readonly collisionCount?: number;
+  readonly canary?: {
+    readonly weights?: { readonly canary: WeightDestination; readonly stable: WeightDestination };
+  };
+  readonly conditions?: readonly Condition[];
+  /** KULTA: monotonic transition counter; every owned write is fenced by it. */
+  readonly transition?: number;
+  /** KULTA: the step being executed and when it started. */
+  readonly currentStep?: {
+    readonly index: number;
+    readonly kind: StepKind;
+    readonly startedAt: string;
+  };
+  /** KULTA: when a timed pause ends (countdown). */
+  readonly pauseEndsAt?: string;
+  readonly stepHistory?: readonly StepRecord[];
+  readonly history?: readonly TransitionRecord[];
+  /** KULTA: last time the rollout made progress; the progress deadline counts from here. */
+  readonly lastProgressAt?: string;
+  /** KULTA: when an aborted canary may be scaled down (set once traffic left it). */
+  readonly abortScaleDownAt?: string;
+  readonly retiring?: readonly Retiring[];
+}
+
+export interface Rollout {
+  readonly metadata: RolloutMeta;
+  readonly spec: RolloutSpec;
+  readonly status: RolloutStatus;
+}

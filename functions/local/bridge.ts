@@ -1,0 +1,191 @@
+// The local event bridge: turns Kubernetes watches into ApiServerSource-shaped CloudEvents and
+// a timer into PingSource-shaped ones, so local runs take the same code path as Knative.
+import { randomUUID } from 'node:crypto';
+import { type KubeConfig, Watch } from '@kubernetes/client-node';
+import { apiServerTypes, pingType } from '../runtime/incoming.ts';
+import type { Logger } from '../runtime/logger.ts';
+
+/** Delivers one CloudEvent (headers + JSON body) and resolves with the HTTP status. */
+export type Deliver = (headers: Record<string, string>, body: string) => Promise<number>;
+
+interface Watched {
+  readonly path: string;
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly plural: string;
+}
+
+export const watchedResources: readonly Watched[] = [
+  {
+    path: '/apis/kulta.io/v1alpha1/rollouts',
+    apiVersion: 'kulta.io/v1alpha1',
+    kind: 'Rollout',
+    plural: 'rollouts',
+  },
+  {
+    path: '/apis/apps/v1/replicasets',
+    apiVersion: 'apps/v1',
+    kind: 'ReplicaSet',
+    plural: 'replicasets',
+  },
+];
+
+const phaseAction = { ADDED: 'add', MODIFIED: 'update', DELETED: 'delete' } as const;
+
+interface ObjectMeta {
+  readonly metadata?: { readonly name?: string; readonly namespace?: string };
+}
+
+/** The CloudEvent an ApiServerSource in Resource mode sends for one watch event. */
+export function apiServerEvent(
+  source: string,
+  resource: Watched,
+  phase: keyof typeof phaseAction,
+  object: ObjectMeta,
+): { headers: Record<string, string>; body: string } {
+  const name = object.metadata?.name ?? '';
+  const namespace = object.metadata?.namespace ?? '';
+  const prefix = resource.apiVersion.includes('/')
+    ? `/apis/${resource.apiVersion}`
+    : `/api/${resource.apiVersion}`;
+  return {
+    headers: {
+      'content-type': 'application/json',
+      'ce-specversion': '1.0',
+      'ce-id': randomUUID(),
+      'ce-source': source,
+      'ce-type': apiServerTypes[phaseAction[phase]],
+      'ce-subject': `${prefix}/namespaces/${namespace}/${resource.plural}/${name}`,
+      'ce-kind': resource.kind,
+      'ce-apiversion': resource.apiVersion,
+      'ce-name': name,
+      'ce-namespace': namespace,
+    },
+    body: JSON.stringify(object),
+  };
+}
+
+export function pingEvent(data: Record<string, unknown>): {
+  headers: Record<string, string>;
+  body: string;
+} {
+  return {
+    headers: {
+      'content-type': 'application/json',
+      'ce-specversion': '1.0',
+      'ce-id': randomUUID(),
+      'ce-source': '/kulta/local/ping',
+      'ce-type': pingType,
+    },
+    body: JSON.stringify(data),
+  };
+}
+
+/**
+ * Runs deliveries one at a time per key; events for a key that arrive while it runs collapse
+ * into one rerun with the newest event (a step re-reads the object anyway).
+ */
+export class KeyedQueue {
+  readonly #running = new Set<string>();
+  readonly #pending = new Map<string, () => Promise<void>>();
+  readonly #log: Logger;
+
+  constructor(log: Logger) {
+    this.#log = log;
+  }
+
+  push(key: string, task: () => Promise<void>): void {
+    if (this.#running.has(key)) {
+      this.#pending.set(key, task);
+      return;
+    }
+    this.#running.add(key);
+    this.#run(key, task).catch((error: unknown) => {
+      this.#log.error({ err: error, key }, 'local delivery failed');
+    });
+  }
+
+  async #run(key: string, first: () => Promise<void>): Promise<void> {
+    let task: (() => Promise<void>) | undefined = first;
+    try {
+      while (task) {
+        await task();
+        task = this.#pending.get(key);
+        this.#pending.delete(key);
+      }
+    } finally {
+      this.#running.delete(key);
+    }
+  }
+
+  get idle(): boolean {
+    return this.#running.size === 0;
+  }
+}
+
+/** Watches each resource forever, re-establishing a watch that ends. Returns a stop function. */
+export function startWatches(kc: KubeConfig, deliver: Deliver, log: Logger): () => void {
+  const watch = new Watch(kc);
+  const source = kc.getCurrentCluster()?.server ?? 'local';
+  const queue = new KeyedQueue(log);
+  const controllers: AbortController[] = [];
+  let stopped = false;
+  const start = async (resource: Watched): Promise<void> => {
+    const controller = await watch.watch(
+      resource.path,
+      {},
+      (phase: string, object: ObjectMeta) => {
+        if (!(phase in phaseAction)) return;
+        const event = apiServerEvent(source, resource, phase as keyof typeof phaseAction, object);
+        const key = `${resource.kind}/${event.headers['ce-namespace'] ?? ''}/${event.headers['ce-name'] ?? ''}`;
+        queue.push(key, async () => {
+          const status = await deliver(event.headers, event.body);
+          if (status >= 300) log.warn({ status, key }, 'event not accepted');
+        });
+      },
+      (error: unknown) => {
+        if (stopped) return;
+        if (error) log.warn({ err: error, path: resource.path }, 'watch ended; restarting');
+        setTimeout(
+          () =>
+            void start(resource).catch((e: unknown) => {
+              log.error({ err: e }, 'watch failed');
+            }),
+          1000,
+        );
+      },
+    );
+    controllers.push(controller);
+  };
+  for (const resource of watchedResources) {
+    start(resource).catch((error: unknown) => {
+      log.error({ err: error, path: resource.path }, 'watch failed');
+    });
+  }
+  return () => {
+    stopped = true;
+    for (const c of controllers) c.abort();
+  };
+}
+
+/** Sends a ping every `seconds`, and a resync ping every `resyncSeconds`. Returns a stop function. */
+export function startPings(
+  deliver: Deliver,
+  seconds: number,
+  resyncSeconds: number,
+  log: Logger,
+): () => void {
+  let last = 0;
+  const timer = setInterval(() => {
+    const now = Date.now();
+    const resync = now - last >= resyncSeconds * 1000;
+    if (resync) last = now;
+    const event = pingEvent(resync ? { resync: true } : {});
+    deliver(event.headers, event.body).catch((error: unknown) => {
+      log.error({ err: error }, 'ping failed');
+    });
+  }, seconds * 1000);
+  return () => {
+    clearInterval(timer);
+  };
+}

@@ -1,0 +1,98 @@
+// Decodes an HTTP request into a typed CloudEvent (binary or structured mode), then into what
+// KULTA understands: ApiServerSource resource events, the tick's "due" events, PingSource pings.
+import { HTTP, type CloudEventV1 } from 'cloudevents';
+import { InvalidInputError } from './errors.ts';
+
+export const apiServerTypes = {
+  add: 'dev.knative.apiserver.resource.add',
+  update: 'dev.knative.apiserver.resource.update',
+  delete: 'dev.knative.apiserver.resource.delete',
+} as const;
+export const pingType = 'dev.knative.sources.ping';
+export const dueType = 'dev.kulta.rollout.due';
+
+export type Incoming =
+  /** An ApiServerSource (Resource mode) event: the whole object in data, no old copy. */
+  | {
+      readonly kind: 'resource';
+      readonly action: keyof typeof apiServerTypes;
+      readonly objectKind: string;
+      readonly namespace: string;
+      readonly name: string;
+      readonly object: Record<string, unknown>;
+      readonly id: string;
+    }
+  /** The tick asks for one rollout to be reconciled. */
+  | { readonly kind: 'due'; readonly namespace: string; readonly name: string; readonly id: string }
+  /** A PingSource ping; `data` is the schedule's payload. */
+  | { readonly kind: 'ping'; readonly data: Record<string, unknown>; readonly id: string };
+
+function decode(headers: Record<string, string>, body: string): CloudEventV1<unknown> {
+  try {
+    const event = HTTP.toEvent({ headers, body });
+    if (Array.isArray(event)) throw new InvalidInputError('batched CloudEvents are not accepted');
+    return event;
+  } catch (error) {
+    if (error instanceof InvalidInputError) throw error;
+    const why = error instanceof Error ? error.message : String(error);
+    throw new InvalidInputError(`not a valid CloudEvent: ${why}`, { cause: error });
+  }
+}
+
+function dataObject(event: CloudEventV1<unknown>): Record<string, unknown> {
+  let data: unknown = event.data;
+  if (typeof data === 'string' && data.trim().startsWith('{')) data = JSON.parse(data) as unknown;
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    throw new InvalidInputError(
+      `CloudEvent ${event.id} (${event.type}) needs a JSON object as data`,
+    );
+  }
+  return data as Record<string, unknown>;
+}
+
+function text(value: unknown, what: string, event: CloudEventV1<unknown>): string {
+  if (typeof value === 'string' && value !== '') return value;
+  throw new InvalidInputError(`CloudEvent ${event.id} (${event.type}) has no ${what}`);
+}
+
+function resourceEvent(
+  event: CloudEventV1<unknown>,
+  action: keyof typeof apiServerTypes,
+): Incoming {
+  const object = dataObject(event);
+  const metadata = (object.metadata ?? {}) as Record<string, unknown>;
+  return {
+    kind: 'resource',
+    action,
+    id: event.id,
+    objectKind: text(event.kind ?? object.kind, 'extension "kind"', event),
+    namespace: text(event.namespace ?? metadata.namespace, 'extension "namespace"', event),
+    name: text(event.name ?? metadata.name, 'extension "name"', event),
+    object,
+  };
+}
+
+/** The typed event in an HTTP request; InvalidInputError (400) for anything else. */
+export function parseIncoming(headers: Record<string, string>, body: string): Incoming {
+  const event = decode(headers, body);
+  const action = (Object.keys(apiServerTypes) as (keyof typeof apiServerTypes)[]).find(
+    (a) => apiServerTypes[a] === event.type,
+  );
+  if (action) return resourceEvent(event, action);
+  if (event.type === dueType) {
+    const data = dataObject(event);
+    return {
+      kind: 'due',
+      id: event.id,
+      namespace: text(data.namespace, 'data.namespace', event),
+      name: text(data.name, 'data.name', event),
+    };
+  }
+  if (event.type === pingType) {
+    const data = event.data === undefined || event.data === '' ? {} : dataObject(event);
+    return { kind: 'ping', id: event.id, data };
+  }
+  throw new InvalidInputError(
+    `CloudEvent type "${event.type}" is not handled here; expected ${Object.values(apiServerTypes).join(', ')}, ${dueType} or ${pingType}`,
+  );
+}

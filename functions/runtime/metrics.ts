@@ -1,0 +1,42 @@
+// Prometheus metrics of the functions, counted in the shell (the core never counts).
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export interface Metrics {
+  readonly registry: Registry;
+  readonly events: Counter<'type' | 'result'>;
+  readonly steps: Counter<'outcome'>;
+  readonly errors: Counter<'kind'>;
+  readonly stepSeconds: Histogram;
+}
+
+export function createMetrics(options: { defaults: boolean }): Metrics {
+  const registry = new Registry();
+  if (options.defaults) collectDefaultMetrics({ register: registry, prefix: 'kulta_' });
+  return {
+    registry,
+    events: new Counter({
+      name: 'kulta_events_total',
+      help: 'CloudEvents received, by kind and HTTP result',
+      labelNames: ['type', 'result'],
+      registers: [registry],
+    }),
+    steps: new Counter({
+      name: 'kulta_reconcile_steps_total',
+      help: 'Reconcile steps, by outcome (noop, applied, conflict, gone)',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    errors: new Counter({
+      name: 'kulta_errors_total',
+      help: 'Failed requests, by handling policy (invalid, conflict, transient, stalled, bug)',
+      labelNames: ['kind'],
+      registers: [registry],
+    }),
+    stepSeconds: new Histogram({
+      name: 'kulta_reconcile_step_seconds',
+      help: 'Duration of one reconcile step, from event to committed status and applied world',
+      buckets: [0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+  };
+}

@@ -1,0 +1,78 @@
+// One stateless reconcile step: fresh read → pure plan → status commit with a resourceVersion
+// precondition → world applied from the committed status, fenced by its transition counter.
+import { plan, type Plan } from '../core/plan.ts';
+import { MalformedObjectError, parseRollout, type ParsedRollout } from '../core/rollout/parse.ts';
+import type { Clock, RolloutRef, RolloutStore, World } from '../ports.ts';
+import { activeLabel } from '../adapters/kubernetes/rollouts.ts';
+import { ConflictError, InvalidInputError } from './errors.ts';
+
+export interface StepDeps {
+  readonly clock: Clock;
+  readonly rollouts: RolloutStore;
+  readonly world: World;
+}
+
+/** What a step did, for logs, metrics and tests. */
+export type StepOutcome =
+  /** The Rollout does not exist (deleted); nothing to do. */
+  | { readonly kind: 'gone' }
+  /** Nothing changed: nothing was written. */
+  | { readonly kind: 'noop'; readonly plan: Plan }
+  /** Status and/or world were written. */
+  | { readonly kind: 'applied'; readonly plan: Plan; readonly committed: boolean }
+  /** Another writer changed the Rollout first; its change triggers the next step. */
+  | { readonly kind: 'conflict'; readonly message: string };
+
+const emptyWorld = { replicaSets: [], services: [], routes: [] } as const;
+
+function isActiveLabelled(raw: unknown): boolean {
+  const labels = (raw as { metadata?: { labels?: Record<string, string> } }).metadata?.labels;
+  return labels?.[activeLabel] === 'true';
+}
+
+/** Commits the plan's status; a conflict means someone else won: stop, their write re-triggers. */
+async function commit(
+  deps: StepDeps,
+  ref: RolloutRef,
+  resourceVersion: string,
+  p: Plan,
+): Promise<StepOutcome | undefined> {
+  if (!p.statusChanged) return undefined;
+  try {
+    await deps.rollouts.commitStatus(ref, resourceVersion, p.nextStatus);
+    return undefined;
+  } catch (error) {
+    if (error instanceof ConflictError) return { kind: 'conflict', message: error.message };
+    throw error;
+  }
+}
+
+function parse(raw: unknown): ParsedRollout {
+  try {
+    return parseRollout(raw);
+  } catch (error) {
+    if (error instanceof MalformedObjectError) {
+      throw new InvalidInputError(error.message, { cause: error });
+    }
+    throw error;
+  }
+}
+
+export async function reconcileStep(deps: StepDeps, ref: RolloutRef): Promise<StepOutcome> {
+  const raw = await deps.rollouts.get(ref);
+  if (raw === undefined) return { kind: 'gone' };
+  const parsed = parse(raw);
+  if (parsed.metadata.deleting) return { kind: 'gone' };
+  const { spec, metadata } = parsed;
+  const observed = spec ? await deps.world.observe(ref, metadata.uid, spec) : emptyWorld;
+  const p = plan({ rollout: parsed, observed, now: deps.clock.now() });
+  const conflict = await commit(deps, ref, metadata.resourceVersion, p);
+  if (conflict) return conflict;
+  const fence = { rollout: ref, uid: metadata.uid, transition: p.nextStatus.transition ?? 0 };
+  if (spec) for (const action of p.actions) await deps.world.apply(action, fence, spec);
+  if (isActiveLabelled(raw) !== p.active) await deps.rollouts.setActive(ref, p.active);
+  const wrote = p.statusChanged || p.actions.length > 0;
+  return wrote
+    ? { kind: 'applied', plan: p, committed: p.statusChanged }
+    : { kind: 'noop', plan: p };
+}

@@ -1,0 +1,41 @@
+// Hands a due rollout to reconcile as a CloudEvent (binary mode) POSTed to the sink, which is
+// the Knative Broker in a cluster: the broker fans the work out over reconcile instances.
+import type { RolloutRef } from '../ports.ts';
+import { TransientError } from '../runtime/errors.ts';
+import { dueType } from '../runtime/incoming.ts';
+
+export function dueEventHeaders(ref: RolloutRef, tickId: string): Record<string, string> {
+  return {
+    'content-type': 'application/json',
+    'ce-specversion': '1.0',
+    'ce-id': `${tickId}:${ref.namespace}/${ref.name}`,
+    'ce-source': '/kulta/tick',
+    'ce-type': dueType,
+    'ce-subject': `${ref.namespace}/${ref.name}`,
+  };
+}
+
+export function sinkDispatcher(sink: string, timeoutMs = 5_000) {
+  return async (ref: RolloutRef, tickId: string): Promise<void> => {
+    let response: Response;
+    try {
+      response = await fetch(sink, {
+        method: 'POST',
+        headers: dueEventHeaders(ref, tickId),
+        body: JSON.stringify(ref),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+    } catch (error) {
+      throw new TransientError(
+        `sending due event for ${ref.namespace}/${ref.name} to ${sink}: ${String(error)}`,
+        { cause: error },
+      );
+    }
+    await response.body?.cancel();
+    if (!response.ok) {
+      throw new TransientError(
+        `sink ${sink} answered ${String(response.status)} to the due event for ${ref.namespace}/${ref.name}`,
+      );
+    }
+  };
+}

@@ -1,0 +1,162 @@
+// An in-memory world for planner tests: applies actions the way the Kubernetes adapter does,
+// and (by default) makes pods available at once, so a rollout can be walked step by step.
+import type { Action } from '../../functions/core/actions.ts';
+import type { Observed, ObservedReplicaSet } from '../../functions/core/observed.ts';
+import { plan, type Plan } from '../../functions/core/plan.ts';
+import { parseRollout } from '../../functions/core/rollout/parse.ts';
+import type { JsonObject, RolloutStatus } from '../../functions/core/rollout/types.ts';
+
+export class SimulatedWorld {
+  replicaSets: ObservedReplicaSet[] = [];
+  services = new Map<string, string | undefined>([
+    ['web-stable', undefined],
+    ['web-canary', undefined],
+  ]);
+  route = { stable: 100, canary: 0 };
+  routeExists = true;
+  /** When false, new pods never become available (a canary that does not start). */
+  podsBecomeAvailable = true;
+  readonly applied: Action[] = [];
+
+  observed(): Observed {
+    return {
+      replicaSets: this.replicaSets.map((rs) => ({ ...rs })),
+      services: [...this.services].map(([name, hash]) => ({
+        name,
+        exists: true,
+        podTemplateHash: hash,
+      })),
+      routes: [
+        {
+          namespace: 'shop',
+          name: 'web-route',
+          exists: this.routeExists,
+          hasStable: this.routeExists,
+          hasCanary: this.routeExists,
+          stableWeight: this.routeExists ? this.route.stable : undefined,
+          canaryWeight: this.routeExists ? this.route.canary : undefined,
+          consistent: true,
+        },
+      ],
+    };
+  }
+
+  apply(action: Action): void {
+    this.applied.push(action);
+    switch (action.kind) {
+      case 'createReplicaSet':
+        this.replicaSets.push(
+          this.#withPods({
+            name: action.name,
+            podTemplateHash: action.podTemplateHash,
+            revision: action.revision,
+            replicas: action.replicas,
+            currentReplicas: 0,
+            readyReplicas: 0,
+            availableReplicas: 0,
+            createdAt: '2026-01-01T00:00:00.000Z',
+          }),
+        );
+        return;
+      case 'scaleReplicaSet':
+        this.replicaSets = this.replicaSets.map((rs) =>
+          rs.name === action.name
+            ? this.#withPods({ ...rs, replicas: action.replicas, revision: action.revision })
+            : rs,
+        );
+        return;
+      case 'deleteReplicaSet':
+        this.replicaSets = this.replicaSets.filter((rs) => rs.name !== action.name);
+        return;
+      case 'setServiceSelector':
+        this.services.set(action.service, action.podTemplateHash);
+        return;
+      case 'setRouteWeights':
+        if (this.routeExists)
+          this.route = { stable: action.stableWeight, canary: action.canaryWeight };
+        return;
+    }
+  }
+
+  #withPods(rs: ObservedReplicaSet): ObservedReplicaSet {
+    const up = this.podsBecomeAvailable ? rs.replicas : Math.min(rs.availableReplicas, rs.replicas);
+    return { ...rs, currentReplicas: rs.replicas, readyReplicas: up, availableReplicas: up };
+  }
+
+  replicasOf(hash: string | undefined): number {
+    return this.replicaSets.find((rs) => rs.podTemplateHash === hash)?.replicas ?? 0;
+  }
+}
+
+/** A Rollout object and a world, stepped through the pure planner with a moving clock. */
+export class Simulation {
+  object: JsonObject;
+  readonly world = new SimulatedWorld();
+  clock = Date.parse('2026-03-01T10:00:00.000Z');
+
+  constructor(object: JsonObject) {
+    this.object = object;
+  }
+
+  get status(): RolloutStatus {
+    return (this.object.status ?? {}) as RolloutStatus;
+  }
+
+  now(): string {
+    return new Date(this.clock).toISOString();
+  }
+
+  advance(seconds: number): void {
+    this.clock += seconds * 1000;
+  }
+
+  /** One reconcile step: plan, commit the status, apply the actions. */
+  step(): Plan {
+    const p = plan({
+      rollout: parseRollout(this.object),
+      observed: this.world.observed(),
+      now: this.now(),
+    });
+    if (p.statusChanged) this.object = { ...this.object, status: p.nextStatus as JsonObject };
+    for (const action of p.actions) this.world.apply(action);
+    return p;
+  }
+
+  /** Steps until a step changes nothing (the level is reached); returns the events seen. */
+  settle(limit = 50): string[] {
+    const events: string[] = [];
+    for (let i = 0; i < limit; i += 1) {
+      const p = this.step();
+      if (p.event) events.push(p.event);
+      if (!p.statusChanged && p.actions.length === 0) return events;
+      this.advance(1);
+    }
+    throw new Error(`no steady state after ${String(limit)} steps; events: ${events.join(', ')}`);
+  }
+
+  setSpec(patch: (spec: JsonObject) => JsonObject): void {
+    const spec = patch(this.object.spec as JsonObject);
+    const metadata = this.object.metadata as JsonObject;
+    this.object = {
+      ...this.object,
+      spec,
+      metadata: { ...metadata, generation: Number(metadata.generation) + 1 },
+    };
+  }
+
+  setImage(image: string): void {
+    this.setSpec((spec) => {
+      const template = spec.template as JsonObject;
+      const podSpec = template.spec as JsonObject;
+      const [container] = podSpec.containers as JsonObject[];
+      return {
+        ...spec,
+        template: { ...template, spec: { ...podSpec, containers: [{ ...container, image }] } },
+      };
+    });
+  }
+
+  patchStatus(patch: Partial<RolloutStatus>): void {
+    this.object = { ...this.object, status: { ...this.status, ...patch } as JsonObject };
+  }
+}
