@@ -319,9 +319,7 @@ describe('what the controller sees and the schema cannot', () => {
     ['the same Service twice', { canaryService: 'web-stable' }, 'must be different Services'],
     ['another router', { trafficRouting: { istio: {} } }, 'KULTA routes traffic only through'],
   ])('turns %s into InvalidSpec without touching the world', (_name, canary, message) => {
-    const object = aRollout()
-      .canary(canary)
-      .build();
+    const object = aRollout().canary(canary).build();
     const p = plan({
       rollout: parseRollout(object),
       observed: aWorld([]),
