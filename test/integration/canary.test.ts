@@ -75,14 +75,13 @@ describe('a canary over an HTTPRoute', () => {
       (s) => s.phase === 'Healthy',
     );
     const [rs] = await app.replicaSets();
-    expect(rs?.metadata?.name).toBe(`web-${status.stableRS ?? ''}`);
-    expect(rs?.metadata?.labels?.['rollouts-pod-template-hash']).toBe(status.stableRS);
-    expect(rs?.metadata?.annotations?.['kulta.io/revision']).toBe('1');
-    expect(rs?.metadata?.ownerReferences?.[0]).toMatchObject({
-      kind: 'Rollout',
-      name: 'web',
-      controller: true,
-    });
+    const metadata = rs?.metadata ?? {};
+    expect(metadata.name).toBe(`web-${status.stableRS ?? ''}`);
+    expect(metadata.labels).toMatchObject({ 'rollouts-pod-template-hash': status.stableRS });
+    expect(metadata.annotations).toMatchObject({ 'kulta.io/revision': '1' });
+    expect(metadata.ownerReferences).toEqual([
+      expect.objectContaining({ kind: 'Rollout', name: 'web', controller: true }),
+    ]);
     expect(rs?.status?.availableReplicas).toBe(4);
     expect(await app.serviceHash('stable')).toBe(status.stableRS);
     expect(await app.weights()).toEqual([100, 0]);

@@ -158,8 +158,8 @@ export class CanaryApp {
   /** [stable, canary] weights of our backends in the route's first rule. */
   async weights(): Promise<[number, number]> {
     const route = await this.route();
-    const rule = ((route.spec as JsonObject).rules as JsonObject[])[0] as JsonObject;
-    const refs = rule.backendRefs as JsonObject[];
+    const spec = route.spec as { rules: { backendRefs: { weight?: number }[] }[] };
+    const refs = spec.rules[0]?.backendRefs ?? [];
     return [Number(refs[0]?.weight), Number(refs[1]?.weight)];
   }
 
