@@ -4,6 +4,7 @@ import type { Action } from './core/actions.ts';
 import type { Observed } from './core/observed.ts';
 import type { RolloutSpec, RolloutStatus } from './core/rollout/types.ts';
 import type { CDEvent } from './core/cdevents/index.ts';
+import type { QueryAnswer } from './core/analysis/measurement.ts';
 
 export interface Clock {
   /** The current time, ISO 8601. */
@@ -63,4 +64,19 @@ export interface DeliveryReport {
 /** Sends CDEvents to the event sink strictly in order (K_SINK; see adapters/event-sink.ts). */
 export interface EventSink {
   deliver(events: readonly CDEvent[]): Promise<DeliveryReport>;
+}
+
+/** A window of samples for the canary judge: evaluated every `stepSeconds` from start to end. */
+export interface RangeWindow {
+  readonly start: Date;
+  readonly end: Date;
+  readonly stepSeconds: number;
+}
+
+/** Asks the metrics provider (Prometheus; see adapters/prometheus.ts). Never throws. */
+export interface MetricsQuerier {
+  /** Instant query at `at` (default: the provider's now). */
+  query(query: string, at?: Date): Promise<QueryAnswer>;
+  /** Range query over a window: a matrix, one series per label set. */
+  queryRange(query: string, window: RangeWindow): Promise<QueryAnswer>;
 }

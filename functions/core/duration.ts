@@ -1,29 +1,65 @@
-// Durations as Argo writes them: an integer number of seconds, or "30s", "5m", "1h".
+// Durations as Argo writes them ("30", 30, "30s", "5m", "1h30m", "250ms"), and time arithmetic
+// on ISO timestamps. Pure: no clock; times come in as data.
 
-const unitSeconds = { s: 1, m: 60, h: 3600 } as const;
+/** A duration that cannot be read; the message shows the accepted forms. */
+export class DurationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DurationError';
+  }
+}
 
-/** Seconds in `value`, or an error message naming what is accepted. */
-export function parseDuration(value: unknown): number | { error: string } {
-  if (typeof value === 'number') {
-    return Number.isInteger(value) && value >= 0
-      ? value
-      : { error: `must be a whole number of seconds ≥ 0, got ${String(value)}` };
+const UNIT_MS: ReadonlyMap<string, number> = new Map([
+  ['ms', 1],
+  ['s', 1000],
+  ['m', 60_000],
+  ['h', 3_600_000],
+]);
+const WHOLE_SECONDS = /^\d+$/;
+const PART = /(\d+(?:\.\d+)?|\.\d+)([a-z]+)/y;
+const HINT =
+  'use whole seconds like 30, or number+unit parts with ms, s, m, h like "30s", "5m", "1h30m"';
+
+/**
+ * Milliseconds in `input`. A bare integer (number or digit string) means seconds, as in Argo;
+ * otherwise a Go-style sequence of parts with the units ms, s, m, h. Throws DurationError.
+ */
+export function parseDuration(input: string | number): number {
+  if (typeof input === 'number') {
+    if (!Number.isSafeInteger(input) || input < 0) {
+      throw new DurationError(`invalid duration ${input}: ${HINT}`);
+    }
+    return input * 1000;
   }
-  if (typeof value !== 'string') return { error: `must be a number or a string like "30s"` };
-  const match = /^(\d+)(s|m|h)?$/.exec(value);
-  if (!match?.[1]) {
-    return { error: `"${value}" is not a duration: use seconds (30) or "30s", "5m", "1h"` };
+  const text = input.trim();
+  if (WHOLE_SECONDS.test(text)) return parseDuration(Number(text));
+  if (text === '') throw new DurationError(`invalid duration "": ${HINT}`);
+  let total = 0;
+  let pos = 0;
+  while (pos < text.length) {
+    PART.lastIndex = pos;
+    const part = PART.exec(text);
+    if (part === null) {
+      throw new DurationError(
+        `invalid duration ${JSON.stringify(input)} at "${text.slice(pos)}": ${HINT}`,
+      );
+    }
+    const unit = UNIT_MS.get(part[2] ?? '');
+    if (unit === undefined) {
+      throw new DurationError(
+        `invalid duration ${JSON.stringify(input)}: unknown unit "${part[2] ?? ''}"; ${HINT}`,
+      );
+    }
+    total += Number(part[1]) * unit;
+    pos = PART.lastIndex;
   }
-  const unit = (match[2] ?? 's') as keyof typeof unitSeconds;
-  return Number(match[1]) * unitSeconds[unit];
+  if (!Number.isSafeInteger(Math.round(total))) {
+    throw new DurationError(`invalid duration ${JSON.stringify(input)}: too long`);
+  }
+  return Math.round(total);
 }
 
 /** ISO time `seconds` after `iso`. */
 export function addSeconds(iso: string, seconds: number): string {
   return new Date(Date.parse(iso) + seconds * 1000).toISOString();
-}
-
-/** Whole seconds from `from` to `to` (negative when `to` is earlier). */
-export function secondsBetween(from: string, to: string): number {
-  return Math.floor((Date.parse(to) - Date.parse(from)) / 1000);
 }

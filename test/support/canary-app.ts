@@ -134,17 +134,19 @@ export class CanaryApp {
   async rollout(): Promise<{
     metadata: { generation: number };
     spec: JsonObject;
-    status: RolloutStatus;
+    status?: RolloutStatus;
   }> {
     return (await this.#custom.getNamespacedCustomObject({
       ...rolloutApi,
       namespace: this.namespace,
       name: this.name,
-    })) as { metadata: { generation: number }; spec: JsonObject; status: RolloutStatus };
+    })) as { metadata: { generation: number }; spec: JsonObject; status?: RolloutStatus };
   }
 
+  /** The Rollout's status; empty before the first reconcile step wrote one. */
   async status(): Promise<RolloutStatus> {
-    return (await this.rollout()).status;
+    const { status } = await this.rollout();
+    return status ?? {};
   }
 
   async route(): Promise<JsonObject> {

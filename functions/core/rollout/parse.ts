@@ -1,6 +1,6 @@
 // Parses a Rollout object from the API into typed values, once, at the boundary. The CRD
 // schema refuses most bad specs; what it cannot check is reported here with the field's path.
-import { parseDuration } from '../duration.ts';
+import { DurationError, parseDuration } from '../duration.ts';
 import type {
   CanaryScale,
   CanaryStrategy,
@@ -98,14 +98,23 @@ function parseStep(raw: Json | undefined, path: string, errors: string[]): Step 
   if ('pause' in s) {
     const d = obj(s.pause).duration;
     if (d === undefined) return { kind: 'pause', durationSeconds: undefined };
-    const seconds = parseDuration(d);
-    if (typeof seconds === 'number') return { kind: 'pause', durationSeconds: seconds };
-    errors.push(`${path}.pause.duration ${seconds.error}`);
-    return undefined;
+    return parsePauseDuration(d, path, errors);
   }
   if ('setCanaryScale' in s) return parseCanaryScale(obj(s.setCanaryScale), path, errors);
   errors.push(`${path}: "${keys[0] ?? ''}" steps are not supported by KULTA`);
   return undefined;
+}
+
+function parsePauseDuration(value: Json, path: string, errors: string[]): Step | undefined {
+  try {
+    if (typeof value !== 'string' && typeof value !== 'number')
+      throw new DurationError('must be a number or a string like "30s"');
+    return { kind: 'pause', durationSeconds: Math.ceil(parseDuration(value) / 1000) };
+  } catch (error) {
+    if (!(error instanceof DurationError)) throw error;
+    errors.push(`${path}.pause.duration: ${error.message}`);
+    return undefined;
+  }
 }
 
 function parseCanaryScale(s: JsonObject, path: string, errors: string[]): Step | undefined {

@@ -314,7 +314,7 @@ describe('what the controller sees and the schema cannot', () => {
     [
       'a malformed pause duration',
       { steps: [{ pause: { duration: '5 minutes' } }] },
-      'is not a duration',
+      'invalid duration',
     ],
     ['the same Service twice', { canaryService: 'web-stable' }, 'must be different Services'],
     ['another router', { trafficRouting: { istio: {} } }, 'KULTA routes traffic only through'],

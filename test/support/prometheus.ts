@@ -1,0 +1,206 @@
+// A real Prometheus for tests: the Debian binary on a free 127.0.0.1 port with temp storage, fed by
+// backfilled OpenMetrics (promtool) and/or a scraped test exporter; stopped by pid, removed after.
+//
+// Install: `apt-get install -y --no-install-recommends prometheus` (Debian 12: 2.42, binaries in
+// /usr/bin). The package's own service is not used: every flag that would read /etc/prometheus
+// (config, console templates) points into the temp folder, and storage lives there too.
+// Override the binaries with PROMETHEUS_BINARY / PROMTOOL_BINARY.
+import { execFile } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { promisify } from 'node:util';
+import { freePort, isAlive, startProcess, stopProcess, waitFor } from '../bed/processes.ts';
+
+const run = promisify(execFile);
+
+export interface PrometheusOptions {
+  /** OpenMetrics text (ending with `# EOF`) backfilled into storage before start. */
+  readonly openMetrics?: string;
+  /** host:port targets to scrape, e.g. a startExporter() target. */
+  readonly scrapeTargets?: readonly string[];
+  /** Scrape and evaluation interval; default 1s. */
+  readonly scrapeInterval?: string;
+}
+
+export interface TestPrometheus {
+  /** Base URL, http://127.0.0.1:<port>. */
+  readonly url: string;
+  readonly pid: number;
+  /** The temp folder with config, storage and log; removed by stop(). */
+  readonly dir: string;
+  /** Stops Prometheus by its pid and removes its folder. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+function onPath(name: string): string | undefined {
+  const dirs = (process.env.PATH ?? '').split(delimiter).filter(Boolean);
+  for (const dir of [...dirs, '/usr/bin', '/usr/local/bin']) {
+    const candidate = join(dir, name);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not in this folder: try the next one
+    }
+  }
+  return undefined;
+}
+
+/** Paths of the prometheus and promtool binaries, or an error that says how to install them. */
+export function prometheusBinaries(): { prometheus: string; promtool: string } {
+  const prometheus = process.env.PROMETHEUS_BINARY ?? onPath('prometheus');
+  const promtool = process.env.PROMTOOL_BINARY ?? onPath('promtool');
+  if (prometheus === undefined || promtool === undefined) {
+    throw new Error(
+      'Prometheus is not installed: run `apt-get install -y --no-install-recommends prometheus` ' +
+        '(Debian/Ubuntu), or set PROMETHEUS_BINARY and PROMTOOL_BINARY',
+    );
+  }
+  return { prometheus, promtool };
+}
+
+function config(options: PrometheusOptions): string {
+  const interval = options.scrapeInterval ?? '1s';
+  const lines = ['global:', `  scrape_interval: ${interval}`, `  evaluation_interval: ${interval}`];
+  if (options.scrapeTargets !== undefined && options.scrapeTargets.length > 0) {
+    lines.push('scrape_configs:', '  - job_name: test', '    static_configs:');
+    lines.push(
+      `      - targets: [${options.scrapeTargets.map((t) => JSON.stringify(t)).join(', ')}]`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** Starts Prometheus and waits until it is ready; on failure nothing is left behind. */
+export async function startPrometheus(options: PrometheusOptions = {}): Promise<TestPrometheus> {
+  const binaries = prometheusBinaries();
+  const dir = await mkdtemp(join(tmpdir(), 'kulta-prometheus-'));
+  const storage = join(dir, 'data');
+  const logFile = join(dir, 'prometheus.log');
+  let pid: number | undefined;
+  const stop = async (): Promise<void> => {
+    if (pid !== undefined) await stopProcess(pid);
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    await writeFile(join(dir, 'prometheus.yml'), config(options));
+    if (options.openMetrics !== undefined) {
+      await writeFile(join(dir, 'backfill.om'), options.openMetrics);
+      await run(binaries.promtool, [
+        'tsdb',
+        'create-blocks-from',
+        'openmetrics',
+        join(dir, 'backfill.om'),
+        storage,
+      ]);
+    }
+    const port = await freePort();
+    pid = startProcess(
+      binaries.prometheus,
+      [
+        `--config.file=${join(dir, 'prometheus.yml')}`,
+        `--storage.tsdb.path=${storage}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+        `--web.console.templates=${join(dir, 'consoles')}`,
+        `--web.console.libraries=${join(dir, 'console_libraries')}`,
+      ],
+      logFile,
+    );
+    const url = `http://127.0.0.1:${port}`;
+    const started = pid;
+    await waitFor(
+      `Prometheus at ${url} (log: ${logFile})`,
+      async () => {
+        if (!isAlive(started)) throw new Error(`Prometheus exited: ${await tail(logFile)}`);
+        return (await fetch(`${url}/-/ready`)).ok;
+      },
+      30_000,
+    );
+    return { url, pid: started, dir, stop };
+  } catch (error) {
+    const log = await tail(logFile);
+    await stop();
+    throw new Error(`could not start Prometheus: ${String(error)}\n${log}`, { cause: error });
+  }
+}
+
+async function tail(file: string): Promise<string> {
+  try {
+    return (await readFile(file, 'utf8')).split('\n').slice(-15).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+/** One OpenMetrics family to backfill; counters get the `_total` suffix on their samples. */
+export interface MetricFamily {
+  readonly name: string;
+  readonly type: 'gauge' | 'counter';
+  readonly samples: readonly {
+    readonly labels: Readonly<Record<string, string>>;
+    readonly value: number;
+    /** Unix seconds, fractions allowed. */
+    readonly time: number;
+  }[];
+}
+
+function labelText(labels: Readonly<Record<string, string>>): string {
+  const pairs = Object.entries(labels).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
+  return pairs.length > 0 ? `{${pairs.join(',')}}` : '';
+}
+
+/** OpenMetrics text for promtool: each family once, each series' samples in time order. */
+export function openMetrics(families: readonly MetricFamily[]): string {
+  const lines: string[] = [];
+  for (const family of families) {
+    lines.push(`# TYPE ${family.name} ${family.type}`);
+    const sampleName = family.type === 'counter' ? `${family.name}_total` : family.name;
+    const sorted = [...family.samples].sort(
+      (a, b) => labelText(a.labels).localeCompare(labelText(b.labels)) || a.time - b.time,
+    );
+    for (const s of sorted) lines.push(`${sampleName}${labelText(s.labels)} ${s.value} ${s.time}`);
+  }
+  lines.push('# EOF');
+  return `${lines.join('\n')}\n`;
+}
+
+/** A small /metrics endpoint on 127.0.0.1 whose gauge values the test sets. */
+export interface TestExporter {
+  /** host:port for scrape configs. */
+  readonly target: string;
+  set(name: string, labels: Readonly<Record<string, string>>, value: number): void;
+  stop(): Promise<void>;
+}
+
+export async function startExporter(): Promise<TestExporter> {
+  const values = new Map<string, number>();
+  const server: Server = createServer((request, response) => {
+    if (request.url !== '/metrics') {
+      response.writeHead(404).end();
+      return;
+    }
+    const body = [...values].map(([series, value]) => `${series} ${value}`).join('\n');
+    response.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4' }).end(`${body}\n`);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('exporter has no port');
+  return {
+    target: `127.0.0.1:${address.port}`,
+    set: (name, labels, value) => values.set(`${name}${labelText(labels)}`, value),
+    stop: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((error) => {
+          if (error) reject(error);
+          else resolve();
+        });
+      }),
+  };
+}
