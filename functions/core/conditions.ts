@@ -14,6 +14,8 @@ export const ConditionType = {
   Paused: 'Paused',
   /** KULTA: the Services and HTTPRoutes it needs exist and carry its backends. */
   TrafficRoutingReady: 'TrafficRoutingReady',
+  /** KULTA: the CDEvents outbox is full because the sink does not accept events. */
+  OutboxFull: 'OutboxFull',
 } as const;
 export type ConditionType = (typeof ConditionType)[keyof typeof ConditionType];
 

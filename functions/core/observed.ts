@@ -11,6 +11,8 @@ export interface ObservedReplicaSet {
   readonly readyReplicas: number;
   readonly availableReplicas: number;
   readonly createdAt: string;
+  /** The image of the pod template's first container (names the revision in CDEvents). */
+  readonly image: string;
 }
 
 export interface ObservedService {

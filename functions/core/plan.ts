@@ -1,9 +1,16 @@
 // One reconcile step, pure: plan({ rollout, observed, now }) → the next status and the actions
 // that bring the world to what that status stands for. No I/O, no clock, no randomness.
 import type { Action } from './actions.ts';
-import { appendHistory, decide, findReplicaSet } from './canary/decide.ts';
+import { appendHistory, decide, findReplicaSet, type Decision } from './canary/decide.ts';
 import { deriveWorldActions } from './canary/world.ts';
-import { ConditionType, setCondition, type ConditionInput } from './conditions.ts';
+import {
+  ConditionType,
+  getCondition,
+  removeCondition,
+  setCondition,
+  type ConditionInput,
+} from './conditions.ts';
+import { cdeventsFor, outboxLimit, type EventConfig } from './events.ts';
 import { canonicalJson, podTemplateHash } from './rollout/hash.ts';
 import type { ParsedRollout } from './rollout/parse.ts';
 import type { Phase, Rollout, RolloutSpec, RolloutStatus } from './rollout/types.ts';
@@ -15,6 +22,8 @@ export interface PlanInput {
   readonly observed: Observed;
   /** The current time, ISO 8601. */
   readonly now: string;
+  /** Where CDEvents say they come from; without it no CDEvents are recorded (no sink). */
+  readonly events?: EventConfig;
 }
 
 export interface Plan {
@@ -206,6 +215,7 @@ function observe(
 function isActive(status: RolloutStatus, observed: Observed): boolean {
   if (status.phase === 'Progressing' || status.phase === 'Paused') return true;
   if ((status.retiring ?? []).length > 0 || status.pauseEndsAt !== undefined) return true;
+  if ((status.outbox ?? []).length > 0) return true;
   if (status.abortedAt === undefined) return false;
   const canary = findReplicaSet(observed, status.currentPodHash);
   return canary !== undefined && canary.replicas > 0;
@@ -235,11 +245,20 @@ function invalidPlan(rollout: ParsedRollout, now: string): Plan {
   };
 }
 
-export function plan(input: PlanInput): Plan {
-  const { rollout: parsed, observed, now } = input;
-  if (!parsed.spec) return invalidPlan(parsed, now);
-  const rollout: Rollout = { metadata: parsed.metadata, spec: parsed.spec, status: parsed.status };
-  const currentHash = podTemplateHash(rollout.spec.template, rollout.status.collisionCount ?? 0);
+/** Transitions on the abort path proceed even when the outbox is full: safety before stories. */
+const safetyEvents = new Set([
+  'aborted',
+  'abort-traffic-shifted',
+  'abort-traffic-confirmed',
+  'rolled-back-to-stable',
+]);
+
+function outboxFull(status: RolloutStatus, events: EventConfig | undefined): boolean {
+  return events !== undefined && (status.outbox ?? []).length >= outboxLimit;
+}
+
+function decideOrHold(rollout: Rollout, input: PlanInput, currentHash: string): Decision {
+  const { observed, now } = input;
   const decision = decide({
     spec: rollout.spec,
     status: rollout.status,
@@ -247,27 +266,114 @@ export function plan(input: PlanInput): Plan {
     now,
     currentHash,
   });
-  let next = decision.status;
-  if (decision.event) {
-    const transition = (rollout.status.transition ?? 0) + 1;
-    next = {
-      ...next,
-      transition,
-      history: appendHistory(next.history, {
-        transition,
-        at: now,
-        event: decision.event,
-        message: decision.message,
-      }),
-    };
+  if (
+    !decision.event ||
+    safetyEvents.has(decision.event) ||
+    !outboxFull(rollout.status, input.events)
+  ) {
+    return decision;
   }
-  next = normalizeStatus(observe(rollout, next, observed, now));
-  const statusChanged = !sameStatus(rollout.status, next);
+  return { status: rollout.status, event: undefined, message: '' };
+}
+
+function deadlineExceeded(status: RolloutStatus): boolean {
+  return status.conditions?.some((c) => c.reason === 'ProgressDeadlineExceeded') === true;
+}
+
+interface Transition {
+  readonly event: string;
+  readonly message: string;
+}
+
+/** Stamps a transition: the next counter and a history record. */
+function stamp(
+  status: RolloutStatus,
+  previous: number,
+  transition: Transition,
+  now: string,
+): RolloutStatus {
+  const counter = previous + 1;
+  const record = { transition: counter, at: now, ...transition };
+  return { ...status, transition: counter, history: appendHistory(status.history, record) };
+}
+
+/** A progress deadline passing is a transition of its own (it raises an incident). */
+function deadlineTransition(before: RolloutStatus, after: RolloutStatus): Transition | undefined {
+  if (!deadlineExceeded(after) || deadlineExceeded(before)) return undefined;
+  const progressing = getCondition(after.conditions, ConditionType.Progressing);
+  return { event: 'progress-deadline-exceeded', message: progressing?.message ?? '' };
+}
+
+function withOutbox(
+  rollout: Rollout,
+  input: PlanInput,
+  after: RolloutStatus,
+  transition: { event: string; message: string },
+): RolloutStatus {
+  const config = input.events;
+  if (!config) return after;
+  const produced = cdeventsFor({
+    meta: rollout.metadata,
+    spec: rollout.spec,
+    before: rollout.status,
+    after,
+    event: transition.event,
+    message: transition.message,
+    observed: input.observed,
+    now: input.now,
+    config,
+  });
+  return produced.length === 0
+    ? after
+    : { ...after, outbox: [...(after.outbox ?? []), ...produced] };
+}
+
+function outboxCondition(
+  status: RolloutStatus,
+  events: EventConfig | undefined,
+  now: string,
+): RolloutStatus {
+  if (!outboxFull(status, events)) {
+    const conditions = removeCondition(status.conditions, ConditionType.OutboxFull);
+    return { ...status, conditions };
+  }
+  const conditions = setCondition(
+    status.conditions,
+    {
+      type: ConditionType.OutboxFull,
+      status: true,
+      reason: 'SinkNotAccepting',
+      message: `${String((status.outbox ?? []).length)} CDEvents wait for the event sink (K_SINK); the rollout moves on once they are delivered (aborts never wait)`,
+    },
+    now,
+  );
+  return { ...status, conditions };
+}
+
+export function plan(input: PlanInput): Plan {
+  const { rollout: parsed, observed, now } = input;
+  if (!parsed.spec) return invalidPlan(parsed, now);
+  const rollout: Rollout = { metadata: parsed.metadata, spec: parsed.spec, status: parsed.status };
+  const currentHash = podTemplateHash(rollout.spec.template, rollout.status.collisionCount ?? 0);
+  const decision = decideOrHold(rollout, input, currentHash);
+  const previous = rollout.status.transition ?? 0;
+  let transition: Transition | undefined = decision.event
+    ? { event: decision.event, message: decision.message }
+    : undefined;
+  let next = transition ? stamp(decision.status, previous, transition, now) : decision.status;
+  next = observe(rollout, next, observed, now);
+  const deadline = transition ? undefined : deadlineTransition(rollout.status, next);
+  if (deadline) {
+    transition = deadline;
+    next = stamp(next, previous, deadline, now);
+  }
+  if (transition) next = withOutbox(rollout, input, next, transition);
+  next = normalizeStatus(outboxCondition(next, input.events, now));
   return {
     nextStatus: next,
-    statusChanged,
+    statusChanged: !sameStatus(rollout.status, next),
     actions: deriveWorldActions(rollout, next, observed, now),
-    event: decision.event,
+    event: transition?.event,
     active: isActive(next, observed),
   };
 }

@@ -1,6 +1,8 @@
 // The reconcile function's event handler: which Rollout an event is about, then one step.
 import type { RolloutRef } from '../ports.ts';
-import { InvalidInputError } from '../runtime/errors.ts';
+import { removalEvent } from '../core/events.ts';
+import { MalformedObjectError, parseMetadata, parseStatus } from '../core/rollout/parse.ts';
+import { InvalidInputError, TransientError } from '../runtime/errors.ts';
 import type { Incoming } from '../runtime/incoming.ts';
 import type { Logger } from '../runtime/logger.ts';
 import type { Metrics } from '../runtime/metrics.ts';
@@ -40,8 +42,40 @@ export function rolloutFor(event: Incoming): RolloutRef | undefined {
   }
 }
 
+/** A deleted Rollout: tell the story's end (service.removed); GC removes its ReplicaSets. */
+async function announceRemoval(
+  deps: StepDeps,
+  object: Record<string, unknown>,
+  log: Logger,
+): Promise<void> {
+  if (!deps.events) return;
+  let parsed;
+  try {
+    parsed = { metadata: parseMetadata(object), status: parseStatus(object) };
+  } catch (error) {
+    if (error instanceof MalformedObjectError)
+      throw new InvalidInputError(error.message, { cause: error });
+    throw error;
+  }
+  const event = removalEvent(parsed, deps.clock.now(), deps.events.config);
+  const report = await deps.events.sink.deliver([event]);
+  const failure = report.failed[0];
+  if (failure)
+    throw new TransientError(
+      `service.removed for ${parsed.metadata.namespace}/${parsed.metadata.name} not delivered: ${failure.error}`,
+    );
+  log.info(
+    { rollout: `${parsed.metadata.namespace}/${parsed.metadata.name}` },
+    'Rollout deleted: service.removed sent',
+  );
+}
+
 export function createReconcileHandler(deps: StepDeps & { readonly metrics: Metrics }) {
   return async (event: Incoming, log: Logger): Promise<void> => {
+    if (event.kind === 'resource' && event.action === 'delete' && event.objectKind === 'Rollout') {
+      await announceRemoval(deps, event.object, log);
+      return;
+    }
     const ref = rolloutFor(event);
     if (!ref) {
       log.debug({ event: event.kind }, 'event concerns no Rollout of ours');

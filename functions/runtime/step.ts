@@ -1,8 +1,10 @@
 // One stateless reconcile step: fresh read → pure plan → status commit with a resourceVersion
 // precondition → world applied from the committed status, fenced by its transition counter.
-import { plan, type Plan } from '../core/plan.ts';
+import { normalizeStatus, plan, type Plan } from '../core/plan.ts';
+import type { RolloutStatus } from '../core/rollout/types.ts';
 import { MalformedObjectError, parseRollout, type ParsedRollout } from '../core/rollout/parse.ts';
-import type { Clock, RolloutRef, RolloutStore, World } from '../ports.ts';
+import type { EventConfig } from '../core/events.ts';
+import type { Clock, EventSink, RolloutRef, RolloutStore, World } from '../ports.ts';
 import { activeLabel } from '../adapters/kubernetes/rollouts.ts';
 import { ConflictError, InvalidInputError } from './errors.ts';
 
@@ -10,6 +12,8 @@ export interface StepDeps {
   readonly clock: Clock;
   readonly rollouts: RolloutStore;
   readonly world: World;
+  /** CDEvents: where they go and what they say about their origin. Without it none are recorded. */
+  readonly events?: { readonly sink: EventSink; readonly config: EventConfig };
 }
 
 /** What a step did, for logs, metrics and tests. */
@@ -30,20 +34,47 @@ function isActiveLabelled(raw: unknown): boolean {
   return labels?.[activeLabel] === 'true';
 }
 
-/** Commits the plan's status; a conflict means someone else won: stop, their write re-triggers. */
+/**
+ * Commits the plan's status and returns the resourceVersion the Rollout now has; a conflict
+ * means someone else won: stop, their write re-triggers.
+ */
 async function commit(
   deps: StepDeps,
   ref: RolloutRef,
   resourceVersion: string,
   p: Plan,
-): Promise<StepOutcome | undefined> {
-  if (!p.statusChanged) return undefined;
+): Promise<string | StepOutcome> {
+  if (!p.statusChanged) return resourceVersion;
   try {
-    await deps.rollouts.commitStatus(ref, resourceVersion, p.nextStatus);
-    return undefined;
+    return await deps.rollouts.commitStatus(ref, resourceVersion, p.nextStatus);
   } catch (error) {
     if (error instanceof ConflictError) return { kind: 'conflict', message: error.message };
     throw error;
+  }
+}
+
+/**
+ * Sends the outbox after the commit, in order, and removes what the sink accepted (2xx). What
+ * fails stays for the next step (the tick keeps the rollout active); a resend is a duplicate with
+ * the same id. A conflict on the removal means another step will resend: harmless.
+ */
+async function deliverOutbox(
+  deps: StepDeps,
+  ref: RolloutRef,
+  resourceVersion: string,
+  status: RolloutStatus,
+): Promise<void> {
+  const outbox = status.outbox ?? [];
+  if (!deps.events || outbox.length === 0) return;
+  const report = await deps.events.sink.deliver(outbox);
+  if (report.delivered.length === 0) return;
+  const sent = new Set(report.delivered);
+  const rest = outbox.filter((e) => !sent.has(e.context.id));
+  const next = normalizeStatus({ ...status, outbox: rest.length > 0 ? rest : undefined });
+  try {
+    await deps.rollouts.commitStatus(ref, resourceVersion, next);
+  } catch (error) {
+    if (!(error instanceof ConflictError)) throw error;
   }
 }
 
@@ -65,11 +96,12 @@ export async function reconcileStep(deps: StepDeps, ref: RolloutRef): Promise<St
   if (parsed.metadata.deleting) return { kind: 'gone' };
   const { spec, metadata } = parsed;
   const observed = spec ? await deps.world.observe(ref, metadata.uid, spec) : emptyWorld;
-  const p = plan({ rollout: parsed, observed, now: deps.clock.now() });
-  const conflict = await commit(deps, ref, metadata.resourceVersion, p);
-  if (conflict) return conflict;
+  const p = plan({ rollout: parsed, observed, now: deps.clock.now(), events: deps.events?.config });
+  const committed = await commit(deps, ref, metadata.resourceVersion, p);
+  if (typeof committed !== 'string') return committed;
   const fence = { rollout: ref, uid: metadata.uid, transition: p.nextStatus.transition ?? 0 };
   if (spec) for (const action of p.actions) await deps.world.apply(action, fence, spec);
+  await deliverOutbox(deps, ref, committed, p.nextStatus);
   if (isActiveLabelled(raw) !== p.active) await deps.rollouts.setActive(ref, p.active);
   const wrote = p.statusChanged || p.actions.length > 0;
   return wrote

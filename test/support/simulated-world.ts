@@ -2,6 +2,7 @@
 // and (by default) makes pods available at once, so a rollout can be walked step by step.
 import type { Action } from '../../functions/core/actions.ts';
 import type { Observed, ObservedReplicaSet } from '../../functions/core/observed.ts';
+import { templateImage } from '../../functions/core/events.ts';
 import { plan, type Plan } from '../../functions/core/plan.ts';
 import { parseRollout } from '../../functions/core/rollout/parse.ts';
 import type { JsonObject, RolloutStatus } from '../../functions/core/rollout/types.ts';
@@ -55,6 +56,7 @@ export class SimulatedWorld {
             readyReplicas: 0,
             availableReplicas: 0,
             createdAt: '2026-01-01T00:00:00.000Z',
+            image: templateImage(action.template),
           }),
         );
         return;

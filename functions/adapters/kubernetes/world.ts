@@ -15,6 +15,7 @@ import type {
   ObservedRoute,
   ObservedService,
 } from '../../core/observed.ts';
+import { templateImage } from '../../core/events.ts';
 import { readRouteWeights, withRouteWeights } from '../../core/route-weights.ts';
 import type { JsonObject, RolloutSpec } from '../../core/rollout/types.ts';
 import type { Fence, RolloutRef, World } from '../../ports.ts';
@@ -48,6 +49,7 @@ function toObservedReplicaSet(rs: V1ReplicaSet): ObservedReplicaSet | undefined 
     podTemplateHash: hash,
     revision: Number(metadata.annotations?.[revisionAnnotation] ?? '0') || 0,
     createdAt: metadata.creationTimestamp?.toISOString() ?? '',
+    image: templateImage(rs.spec?.template),
     ...replicaCounts(rs),
   };
 }

@@ -1,5 +1,6 @@
 // The Rollout as the core sees it: typed spec (parsed once at the boundary) and status.
 // Field names follow Argo Rollouts; KULTA's additions are marked.
+import type { CDEvent } from '../cdevents/types.ts';
 
 /** A JSON value as it comes from the API; the pod template is carried opaquely. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -185,6 +186,8 @@ export interface RolloutStatus {
   /** KULTA: when an aborted canary may be scaled down (set once traffic left it). */
   readonly abortScaleDownAt?: string;
   readonly retiring?: readonly Retiring[];
+  /** KULTA: CDEvents recorded with their transition, removed once the sink accepted them. */
+  readonly outbox?: readonly CDEvent[];
 }
 
 export interface Rollout {

@@ -1,0 +1,190 @@
+// The CDEvents a transition causes, built from the before/after status (pure). They are
+// recorded in status.outbox in the same commit as the transition and sent after it.
+import {
+  type CDEvent,
+  deriveChainId,
+  extractSourceLinks,
+  rolloutAborted,
+  rolloutPaused,
+  rolloutPromoted,
+  rolloutResumed,
+  rolloutStepStarted,
+  rolloutWeightChanged,
+  type RolloutEventInput,
+  incidentDetected,
+  serviceDeployed,
+  serviceRemoved,
+  serviceRolledBack,
+  serviceUpgraded,
+} from './cdevents/index.ts';
+import type { Observed } from './observed.ts';
+import type { RolloutMeta, RolloutSpec, RolloutStatus } from './rollout/types.ts';
+
+/** How many undelivered CDEvents status.outbox holds before ordinary progress waits. */
+export const outboxLimit = 100;
+
+/** Where events say they come from; from the function's configuration. */
+export interface EventConfig {
+  /** CDEvent context.source, e.g. "/kulta/prod-eu-1". */
+  readonly source: string;
+  /** environment.id for a namespace, stable per cluster + namespace. */
+  readonly environmentId: (namespace: string) => string;
+}
+
+export interface TransitionFacts {
+  readonly meta: RolloutMeta;
+  readonly spec: RolloutSpec;
+  readonly before: RolloutStatus;
+  readonly after: RolloutStatus;
+  readonly event: string;
+  readonly message: string;
+  readonly observed: Observed;
+  readonly now: string;
+  readonly config: EventConfig;
+}
+
+/** The image of a pod template's first container. */
+export function templateImage(template: unknown): string {
+  const spec = (template as { spec?: { containers?: { image?: unknown }[] } }).spec;
+  const image = spec?.containers?.[0]?.image;
+  return typeof image === 'string' ? image : '';
+}
+
+function revisionImage(facts: TransitionFacts, hash: string | undefined): string {
+  const current = facts.after.currentPodHash;
+  if (hash !== undefined && hash === current) return templateImage(facts.spec.template);
+  const rs = facts.observed.replicaSets.find((r) => r.podTemplateHash === hash);
+  return rs?.image ?? templateImage(facts.spec.template);
+}
+
+function baseInput(facts: TransitionFacts, hash: string): RolloutEventInput {
+  const { meta } = facts;
+  return {
+    rollout: { namespace: meta.namespace, name: meta.name, uid: meta.uid },
+    counter: facts.after.transition ?? 0,
+    timestamp: facts.now,
+    source: facts.config.source,
+    environment: { id: facts.config.environmentId(meta.namespace) },
+    revision: { podTemplateHash: hash, image: revisionImage(facts, hash) },
+    chainId: deriveChainId(meta.uid, hash),
+    sourceLinks: extractSourceLinks({
+      rollout: meta.annotations,
+      podTemplate: facts.spec.templateMetadata.annotations,
+    }),
+  };
+}
+
+function stepStarted(facts: TransitionFacts, input: RolloutEventInput): CDEvent[] {
+  const step = facts.after.currentStep;
+  if (!step) return [];
+  const count = facts.spec.canary.steps.length;
+  return [rolloutStepStarted({ ...input, step: { index: step.index, count, kind: step.kind } })];
+}
+
+function rolledBack(facts: TransitionFacts, canaryHash: string, reason: string): CDEvent {
+  const stable = facts.after.stableRS ?? canaryHash;
+  return serviceRolledBack({
+    ...baseInput(facts, canaryHash),
+    rolledBackTo: { podTemplateHash: stable, image: revisionImage(facts, stable) },
+    reason,
+    message: facts.message,
+  });
+}
+
+function abortReason(facts: TransitionFacts): string {
+  const deadline = facts.after.conditions?.some((c) => c.reason === 'ProgressDeadlineExceeded');
+  return deadline === true ? 'ProgressDeadlineExceeded' : 'AbortedByUser';
+}
+
+function weightChanged(
+  before: RolloutStatus,
+  after: RolloutStatus,
+  input: RolloutEventInput,
+): CDEvent {
+  const canary = after.canary?.weights?.canary.weight ?? 0;
+  const previousCanary = before.canary?.weights?.canary.weight ?? 0;
+  return rolloutWeightChanged({
+    ...input,
+    weight: { canary, stable: 100 - canary, previousCanary },
+  });
+}
+
+function progressEvents(facts: TransitionFacts, input: RolloutEventInput): CDEvent[] | undefined {
+  const { before, after } = facts;
+  switch (facts.event) {
+    case 'revision-started':
+    case 'retried':
+      return stepStarted(facts, input);
+    case 'weight-set':
+      return [weightChanged(before, after, input)];
+    case 'paused':
+      return [
+        rolloutPaused({ ...input, pause: { reason: 'CanaryPauseStep', until: after.pauseEndsAt } }),
+      ];
+    case 'step-completed': {
+      const resumed =
+        before.currentStep?.kind === 'pause'
+          ? [rolloutResumed({ ...input, resume: { reason: facts.message } })]
+          : [];
+      return [...resumed, ...stepStarted(facts, input)];
+    }
+    case 'promote-full-requested':
+      return [rolloutPromoted({ ...input, promotion: { full: true } })];
+    default:
+      return undefined;
+  }
+}
+
+/** The CDEvents of one transition, in the order they happened. */
+export function cdeventsFor(facts: TransitionFacts): CDEvent[] {
+  const hash = facts.after.currentPodHash ?? '';
+  const input = baseInput(facts, hash);
+  const progress = progressEvents(facts, input);
+  if (progress) return progress;
+  switch (facts.event) {
+    case 'deployed':
+      return [serviceDeployed(input)];
+    case 'promoted':
+      return [serviceUpgraded(input)];
+    case 'aborted':
+      return [
+        rolloutAborted({ ...input, abort: { reason: abortReason(facts), message: facts.message } }),
+      ];
+    case 'abort-traffic-confirmed':
+      return [rolledBack(facts, hash, abortReason(facts))];
+    case 'rolled-back-to-stable':
+      return [rolledBack(facts, facts.before.currentPodHash ?? hash, 'TemplateReverted')];
+    case 'progress-deadline-exceeded':
+      return [
+        incidentDetected({
+          ...input,
+          reason: 'ProgressDeadlineExceeded',
+          description: facts.message,
+        }),
+      ];
+    default:
+      return [];
+  }
+}
+
+/**
+ * service.removed for a deleted Rollout, from its last state (the delete event's object). The
+ * counter after its last transition keeps the id deterministic across redeliveries.
+ */
+export function removalEvent(
+  parsed: { metadata: RolloutMeta; status: RolloutStatus },
+  now: string,
+  config: EventConfig,
+): CDEvent {
+  const { metadata, status } = parsed;
+  const hash = status.stableRS ?? status.currentPodHash ?? '';
+  return serviceRemoved({
+    rollout: { namespace: metadata.namespace, name: metadata.name, uid: metadata.uid },
+    counter: (status.transition ?? 0) + 1,
+    timestamp: now,
+    source: config.source,
+    environment: { id: config.environmentId(metadata.namespace) },
+    chainId: deriveChainId(metadata.uid, hash),
+    sourceLinks: extractSourceLinks({ rollout: metadata.annotations }),
+  });
+}
