@@ -38,6 +38,20 @@ export interface RolloutStore {
   list(options: { namespace?: string; labelSelector?: string }): Promise<unknown[]>;
 }
 
+/** One transition, as a person reads it in `kubectl describe`. */
+export interface TransitionNote {
+  readonly uid: string;
+  readonly transition: number;
+  readonly event: string;
+  readonly message: string;
+  readonly at: string;
+}
+
+/** Records transitions as Kubernetes Events. */
+export interface TransitionRecorder {
+  record(ref: RolloutRef, note: TransitionNote): Promise<void>;
+}
+
 /** The owned world of one rollout: what it is, and changes to it. */
 export interface World {
   observe(ref: RolloutRef, uid: string, spec: RolloutSpec): Promise<Observed>;

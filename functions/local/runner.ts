@@ -21,6 +21,8 @@ export interface LocalRunnerOptions {
   readonly clock?: Clock;
   /** Process-wide default metrics (off in tests, where several runners share a process). */
   readonly defaultMetrics?: boolean;
+  /** Configuration (K_SINK, K_CE_OVERRIDES, KULTA_*); process.env by default. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 export interface LocalRunner {
@@ -40,7 +42,7 @@ function deliverTo(app: Hono, path: string): Deliver {
 export function startLocalRunner(options: LocalRunnerOptions): LocalRunner {
   const { kc, logger } = options;
   const metrics = createMetrics({ defaults: options.defaultMetrics ?? false });
-  const deps = kubernetesDeps(kc, options.clock ?? systemClock);
+  const deps = kubernetesDeps(kc, options.clock ?? systemClock, options.env ?? process.env);
   const reconcile = createApp({
     handle: createReconcileHandler({ ...deps, metrics }),
     logger: logger.child({ function: 'reconcile' }),

@@ -1,6 +1,7 @@
 // Wires the real adapters from the environment: kubeconfig (in-cluster or $KUBECONFIG), clock.
 import { KubeConfig } from '@kubernetes/client-node';
 import { KubernetesRolloutStore } from '../adapters/kubernetes/rollouts.ts';
+import { KubernetesTransitionRecorder } from '../adapters/kubernetes/events.ts';
 import { KubernetesWorld } from '../adapters/kubernetes/world.ts';
 import { createEventSinkFromEnv } from '../adapters/event-sink.ts';
 import type { EventConfig } from '../core/events.ts';
@@ -48,6 +49,7 @@ export function kubernetesDeps(
     clock,
     rollouts: new KubernetesRolloutStore(kc),
     world: new KubernetesWorld(kc),
+    recorder: new KubernetesTransitionRecorder(kc),
     ...(events ? { events } : {}),
   };
 }

@@ -4,7 +4,14 @@ import { normalizeStatus, plan, type Plan } from '../core/plan.ts';
 import type { RolloutStatus } from '../core/rollout/types.ts';
 import { MalformedObjectError, parseRollout, type ParsedRollout } from '../core/rollout/parse.ts';
 import type { EventConfig } from '../core/events.ts';
-import type { Clock, EventSink, RolloutRef, RolloutStore, World } from '../ports.ts';
+import type {
+  Clock,
+  EventSink,
+  RolloutRef,
+  RolloutStore,
+  TransitionRecorder,
+  World,
+} from '../ports.ts';
 import { activeLabel } from '../adapters/kubernetes/rollouts.ts';
 import { ConflictError, InvalidInputError } from './errors.ts';
 
@@ -12,6 +19,8 @@ export interface StepDeps {
   readonly clock: Clock;
   readonly rollouts: RolloutStore;
   readonly world: World;
+  /** Kubernetes Events for transitions; optional so pure-shell tests can leave it out. */
+  readonly recorder?: TransitionRecorder;
   /** CDEvents: where they go and what they say about their origin. Without it none are recorded. */
   readonly events?: { readonly sink: EventSink; readonly config: EventConfig };
 }
@@ -51,6 +60,23 @@ async function commit(
     if (error instanceof ConflictError) return { kind: 'conflict', message: error.message };
     throw error;
   }
+}
+
+async function recordTransition(
+  deps: StepDeps,
+  ref: RolloutRef,
+  uid: string,
+  p: Plan,
+): Promise<void> {
+  const last = p.nextStatus.history?.at(-1);
+  if (!deps.recorder || !p.event || !last) return;
+  await deps.recorder.record(ref, {
+    uid,
+    transition: last.transition,
+    event: last.event,
+    message: last.message,
+    at: last.at,
+  });
 }
 
 /**
@@ -101,6 +127,7 @@ export async function reconcileStep(deps: StepDeps, ref: RolloutRef): Promise<St
   if (typeof committed !== 'string') return committed;
   const fence = { rollout: ref, uid: metadata.uid, transition: p.nextStatus.transition ?? 0 };
   if (spec) for (const action of p.actions) await deps.world.apply(action, fence, spec);
+  await recordTransition(deps, ref, metadata.uid, p);
   await deliverOutbox(deps, ref, committed, p.nextStatus);
   if (isActiveLabelled(raw) !== p.active) await deps.rollouts.setActive(ref, p.active);
   const wrote = p.statusChanged || p.actions.length > 0;

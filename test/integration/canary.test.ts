@@ -128,6 +128,28 @@ describe('a canary over an HTTPRoute', () => {
     );
   });
 
+  it('tells the story as Kubernetes Events on the Rollout', async () => {
+    const list = (await kube.custom.listNamespacedCustomObject({
+      group: 'events.k8s.io',
+      version: 'v1',
+      plural: 'events',
+      namespace: ns.name,
+    })) as { items: { reason: string; type: string; regarding: { kind: string; name: string } }[] };
+    const reasons = list.items
+      .filter((e) => e.regarding.kind === 'Rollout' && e.regarding.name === 'web')
+      .map((e) => e.reason);
+    expect(reasons).toEqual(
+      expect.arrayContaining([
+        'Deployed',
+        'RevisionStarted',
+        'WeightSet',
+        'Paused',
+        'StepCompleted',
+        'Promoted',
+      ]),
+    );
+  });
+
   it('leaves every other part of the route exactly as it was', async () => {
     expect(routeWithoutOurWeights(await app.route())).toEqual(routeBefore);
   });
