@@ -52,7 +52,11 @@ class Receiver {
     const server = this.#server;
     if (!server) return;
     server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await new Promise<void>((resolve) => {
+      server.close(() => {
+        resolve();
+      });
+    });
   }
 
   unique(): CDEvent[] {
@@ -106,13 +110,13 @@ describe('CDEvents of a canary on the test bed', () => {
     );
     await eventually(
       'service.deployed',
-      async () => storyOf(receiver.unique(), 'story'),
+      () => Promise.resolve(storyOf(receiver.unique(), 'story')),
       (s) => s.includes('service.deployed'),
     );
     await app.setImage('registry.example/story:2.0');
     const story = await eventually(
       'service.upgraded',
-      async () => storyOf(receiver.unique(), 'story'),
+      () => Promise.resolve(storyOf(receiver.unique(), 'story')),
       (s) => s.includes('service.upgraded'),
     );
     expect(story).toEqual(['service.deployed', 'stepstarted', 'weightchanged', 'service.upgraded']);
@@ -144,7 +148,7 @@ describe('CDEvents of a canary on the test bed', () => {
     );
     await eventually(
       'deployed',
-      async () => storyOf(receiver.unique(), 'flaky'),
+      () => Promise.resolve(storyOf(receiver.unique(), 'flaky')),
       (s) => s.length === 1,
     );
     await receiver.stop();
@@ -170,7 +174,7 @@ describe('CDEvents of a canary on the test bed', () => {
     receiver.mode = 'accept';
     const story = await eventually(
       'every event delivered',
-      async () => storyOf(receiver.unique(), 'flaky'),
+      () => Promise.resolve(storyOf(receiver.unique(), 'flaky')),
       (s) => s.includes('service.upgraded'),
       90_000,
     );
@@ -223,7 +227,7 @@ describe('CDEvents of a canary on the test bed', () => {
     runner = startLocalRunner({ kc: kube.kc, logger, tickSeconds: 0.5, resyncSeconds: 5, env });
     const delivered = await eventually(
       'the committed event delivered by a later step',
-      async () => receiver.unique().filter((e) => e.context.id === id),
+      () => Promise.resolve(receiver.unique().filter((e) => e.context.id === id)),
       (events) => events.length === 1,
     );
     expect(delivered[0]?.context.timestamp).toBe(committed.outbox?.[0]?.context.timestamp);
