@@ -80,9 +80,20 @@ export class SimulatedWorld {
     }
   }
 
+  /** New pods exist at once but become available only at the next step, as real pods do. */
   #withPods(rs: ObservedReplicaSet): ObservedReplicaSet {
-    const up = this.podsBecomeAvailable ? rs.replicas : Math.min(rs.availableReplicas, rs.replicas);
+    const up = Math.min(rs.availableReplicas, rs.replicas);
     return { ...rs, currentReplicas: rs.replicas, readyReplicas: up, availableReplicas: up };
+  }
+
+  /** Time passes between steps: pods that exist become available (unless told otherwise). */
+  ripen(): void {
+    if (!this.podsBecomeAvailable) return;
+    this.replicaSets = this.replicaSets.map((rs) => ({
+      ...rs,
+      readyReplicas: rs.replicas,
+      availableReplicas: rs.replicas,
+    }));
   }
 
   replicasOf(hash: string | undefined): number {
@@ -114,6 +125,7 @@ export class Simulation {
 
   /** One reconcile step: plan, commit the status, apply the actions. */
   step(): Plan {
+    this.world.ripen();
     const p = plan({
       rollout: parseRollout(this.object),
       observed: this.world.observed(),

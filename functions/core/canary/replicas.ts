@@ -56,3 +56,46 @@ export function desiredStableReplicas(
   if (!spec.canary.dynamicStableScale) return total;
   return total - Math.floor((committedCanaryWeight * total) / 100);
 }
+
+/** An int-or-percent of `total`: percentages round up for surge and down for unavailability. */
+export function resolveIntOrPercent(
+  value: number | string,
+  total: number,
+  round: 'up' | 'down',
+): number {
+  if (typeof value === 'number') return value;
+  const percent = Number(value.replace(/%$/, ''));
+  if (!Number.isFinite(percent)) return 0;
+  const exact = (percent * total) / 100;
+  return round === 'up' ? Math.ceil(exact) : Math.floor(exact);
+}
+
+export interface RollingCounts {
+  readonly canary: number;
+  readonly stable: number;
+}
+
+/**
+ * Without traffic routing the pods are the traffic split, so replicas move between revisions
+ * the way a Deployment rolls: at most maxSurge pods above spec.replicas, and at least
+ * spec.replicas - maxUnavailable available. Returns the next counts towards `target`.
+ */
+export function rollingStep(
+  spec: RolloutSpec,
+  target: RollingCounts,
+  seen: { readonly canary: number; readonly stable: number; readonly canaryAvailable: number },
+): RollingCounts {
+  const total = spec.replicas;
+  let surge = resolveIntOrPercent(spec.canary.maxSurge, total, 'up');
+  const unavailable = resolveIntOrPercent(spec.canary.maxUnavailable, total, 'down');
+  if (surge === 0 && unavailable === 0) surge = 1;
+  const canary =
+    target.canary > seen.canary
+      ? Math.min(target.canary, Math.max(seen.canary, total + surge - seen.stable))
+      : target.canary;
+  const stable =
+    target.stable < seen.stable
+      ? Math.max(target.stable, Math.min(seen.stable, total - unavailable - seen.canaryAvailable))
+      : target.stable;
+  return { canary, stable };
+}

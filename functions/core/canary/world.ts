@@ -4,7 +4,12 @@ import type { Action } from '../actions.ts';
 import type { Observed, ObservedReplicaSet } from '../observed.ts';
 import type { JsonObject, Rollout, RolloutSpec, RolloutStatus } from '../rollout/types.ts';
 import { committedWeight, findReplicaSet } from './decide.ts';
-import { desiredCanaryReplicas, desiredStableReplicas } from './replicas.ts';
+import {
+  desiredCanaryReplicas,
+  desiredStableReplicas,
+  type RollingCounts,
+  rollingStep,
+} from './replicas.ts';
 
 export const hashLabel = 'rollouts-pod-template-hash';
 
@@ -13,30 +18,40 @@ export function replicaSetName(rollout: string, hash: string): string {
 }
 
 /** Desired replicas per pod-template hash; hashes not listed go to 0. */
+/** Canary and stable replicas a canary in progress stands for (before rolling limits). */
+function canaryCounts(spec: RolloutSpec, status: RolloutStatus, now: string): RollingCounts {
+  const aborted = status.abortedAt !== undefined;
+  const scaledDown =
+    aborted && status.abortScaleDownAt !== undefined && now >= status.abortScaleDownAt;
+  const canary = scaledDown ? 0 : desiredCanaryReplicas(spec, status.currentStepIndex ?? 0);
+  const stable = aborted
+    ? spec.replicas
+    : desiredStableReplicas(spec, canary, committedWeight(status));
+  return { canary, stable };
+}
+
 function desiredReplicas(
   spec: RolloutSpec,
   status: RolloutStatus,
+  observed: Observed,
   now: string,
 ): Map<string, number> {
-  const desired = new Map<string, number>();
-  const stable = status.stableRS;
-  const current = status.currentPodHash;
-  if (!stable || !current) return desired;
-  if (stable === current) {
-    desired.set(stable, spec.replicas);
-    return desired;
+  const { stableRS: stable, currentPodHash: current } = status;
+  if (!stable || !current) return new Map();
+  if (stable === current) return new Map([[stable, spec.replicas]]);
+  let counts = canaryCounts(spec, status, now);
+  if (!spec.canary.trafficRouting && status.abortedAt === undefined) {
+    const canaryRs = findReplicaSet(observed, current);
+    counts = rollingStep(spec, counts, {
+      canary: canaryRs?.replicas ?? 0,
+      stable: findReplicaSet(observed, stable)?.replicas ?? 0,
+      canaryAvailable: canaryRs?.availableReplicas ?? 0,
+    });
   }
-  const index = status.currentStepIndex ?? 0;
-  let canary = desiredCanaryReplicas(spec, index);
-  const aborted = status.abortedAt !== undefined;
-  if (aborted && status.abortScaleDownAt !== undefined && now >= status.abortScaleDownAt)
-    canary = 0;
-  const stableCount = aborted
-    ? spec.replicas
-    : desiredStableReplicas(spec, canary, committedWeight(status));
-  desired.set(current, canary);
-  desired.set(stable, stableCount);
-  return desired;
+  return new Map([
+    [current, counts.canary],
+    [stable, counts.stable],
+  ]);
 }
 
 function podTemplateFor(spec: RolloutSpec, hash: string, isStable: boolean): JsonObject {
@@ -60,7 +75,7 @@ function replicaSetActions(
   now: string,
 ): Action[] {
   const { spec, metadata } = rollout;
-  const desired = desiredReplicas(spec, status, now);
+  const desired = desiredReplicas(spec, status, observed, now);
   const actions: Action[] = [];
   const maxRevision = Math.max(0, ...observed.replicaSets.map((rs) => rs.revision));
   const current = status.currentPodHash;

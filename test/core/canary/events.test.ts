@@ -21,6 +21,7 @@ class EventfulSimulation extends Simulation {
   sinkUp = true;
 
   override step() {
+    this.world.ripen();
     const p = plan({
       rollout: parseRollout(this.object),
       observed: this.world.observed(),

@@ -373,3 +373,32 @@ describe('a step that changes nothing writes nothing', () => {
     );
   });
 });
+
+describe('a canary without traffic routing (pods are the traffic split)', () => {
+  it.each([
+    ['maxSurge 1, maxUnavailable 0', 1, 0],
+    ['maxSurge 0, maxUnavailable 1', 0, 1],
+    ['maxSurge 25%, maxUnavailable 25%', '25%', '25%'],
+  ])('moves replicas within %s', (_name, maxSurge, maxUnavailable) => {
+    const builder = aRollout()
+      .withoutTrafficRouting()
+      .steps({ setWeight: 50 }, { pause: {} })
+      .canary({ maxSurge, maxUnavailable } as JsonObject);
+    const sim = deployed(builder);
+    const stable = hashOf(sim.object);
+    sim.setImage('registry.example/web:2.0');
+    const canary = hashOf(sim.object);
+    const surge = maxSurge === '25%' ? 1 : Number(maxSurge);
+    const unavailable = maxUnavailable === '25%' ? 1 : Number(maxUnavailable);
+    for (let i = 0; i < 20 && sim.status.phase !== 'Paused'; i += 1) {
+      sim.step();
+      const total = sim.world.replicasOf(stable) + sim.world.replicasOf(canary);
+      const available = sim.world.replicaSets.reduce((n, rs) => n + rs.availableReplicas, 0);
+      expect(total).toBeLessThanOrEqual(4 + surge);
+      expect(available).toBeGreaterThanOrEqual(4 - unavailable);
+      sim.advance(1);
+    }
+    expect(sim.status.phase).toBe('Paused');
+    expect([sim.world.replicasOf(stable), sim.world.replicasOf(canary)]).toEqual([2, 2]);
+  });
+});
