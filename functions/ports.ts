@@ -54,7 +54,13 @@ export interface TransitionRecorder {
 
 /** The owned world of one rollout: what it is, and changes to it. */
 export interface World {
-  observe(ref: RolloutRef, uid: string, spec: RolloutSpec): Promise<Observed>;
+  /** `restartBefore`: also count the pods created before this time (a pending restart). */
+  observe(
+    ref: RolloutRef,
+    uid: string,
+    spec: RolloutSpec,
+    restartBefore?: string,
+  ): Promise<Observed>;
   /** Applies one action, idempotently; skips it when a newer transition already wrote there. */
   apply(action: Action, fence: Fence, spec: RolloutSpec): Promise<void>;
 }

@@ -20,6 +20,8 @@ export type Action =
       readonly replicas: number;
       readonly revision: number;
     }
+  /** Delete up to `count` of the rollout's pods created before `before` (spec.restartAt). */
+  | { readonly kind: 'restartPods'; readonly before: string; readonly count: number }
   /** Delete an old ReplicaSet beyond revisionHistoryLimit. */
   | { readonly kind: 'deleteReplicaSet'; readonly name: string }
   /** Point a Service's selector at one revision (adds rollouts-pod-template-hash). */

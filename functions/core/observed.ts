@@ -40,4 +40,6 @@ export interface Observed {
   readonly replicaSets: readonly ObservedReplicaSet[];
   readonly services: readonly ObservedService[];
   readonly routes: readonly ObservedRoute[];
+  /** Pods created before spec.restartAt, counted only while a restart is pending. */
+  readonly podsToRestart?: number;
 }

@@ -14,6 +14,7 @@ import { cdeventsFor, outboxLimit, type EventConfig } from './events.ts';
 import { canonicalJson, podTemplateHash } from './rollout/hash.ts';
 import type { ParsedRollout } from './rollout/parse.ts';
 import type { Phase, Rollout, RolloutSpec, RolloutStatus } from './rollout/types.ts';
+import { restartActions, restartStatus } from './restart.ts';
 import { routingProblems } from './routing.ts';
 import type { Observed } from './observed.ts';
 
@@ -216,6 +217,7 @@ function isActive(status: RolloutStatus, observed: Observed): boolean {
   if (status.phase === 'Progressing' || status.phase === 'Paused') return true;
   if ((status.retiring ?? []).length > 0 || status.pauseEndsAt !== undefined) return true;
   if ((status.outbox ?? []).length > 0) return true;
+  if ((observed.podsToRestart ?? 0) > 0) return true;
   if (status.abortedAt === undefined) return false;
   const canary = findReplicaSet(observed, status.currentPodHash);
   return canary !== undefined && canary.replicas > 0;
@@ -361,7 +363,7 @@ export function plan(input: PlanInput): Plan {
     ? { event: decision.event, message: decision.message }
     : undefined;
   let next = transition ? stamp(decision.status, previous, transition, now) : decision.status;
-  next = observe(rollout, next, observed, now);
+  next = observe(rollout, restartStatus(rollout.spec, next, observed, now), observed, now);
   const deadline = transition ? undefined : deadlineTransition(rollout.status, next);
   if (deadline) {
     transition = deadline;
@@ -372,7 +374,10 @@ export function plan(input: PlanInput): Plan {
   return {
     nextStatus: next,
     statusChanged: !sameStatus(rollout.status, next),
-    actions: deriveWorldActions(rollout, next, observed, now),
+    actions: [
+      ...deriveWorldActions(rollout, next, observed, now),
+      ...restartActions(rollout.spec, next, observed, now),
+    ],
     event: transition?.event,
     active: isActive(next, observed),
   };

@@ -1,6 +1,8 @@
 // One stateless reconcile step: fresh read → pure plan → status commit with a resourceVersion
 // precondition → world applied from the committed status, fenced by its transition counter.
 import { normalizeStatus, plan, type Plan } from '../core/plan.ts';
+import type { Observed } from '../core/observed.ts';
+import { pendingRestart } from '../core/restart.ts';
 import type { RolloutStatus } from '../core/rollout/types.ts';
 import { MalformedObjectError, parseRollout, type ParsedRollout } from '../core/rollout/parse.ts';
 import type { EventConfig } from '../core/events.ts';
@@ -115,14 +117,28 @@ function parse(raw: unknown): ParsedRollout {
   }
 }
 
+/** The owned world, or nothing for an invalid spec (nothing will be touched). */
+async function observeWorld(
+  deps: StepDeps,
+  ref: RolloutRef,
+  parsed: ParsedRollout,
+  now: string,
+): Promise<Observed> {
+  const { spec } = parsed;
+  if (!spec) return emptyWorld;
+  const restartBefore = pendingRestart(spec, parsed.status, now);
+  return deps.world.observe(ref, parsed.metadata.uid, spec, restartBefore);
+}
+
 export async function reconcileStep(deps: StepDeps, ref: RolloutRef): Promise<StepOutcome> {
   const raw = await deps.rollouts.get(ref);
   if (raw === undefined) return { kind: 'gone' };
   const parsed = parse(raw);
   if (parsed.metadata.deleting) return { kind: 'gone' };
   const { spec, metadata } = parsed;
-  const observed = spec ? await deps.world.observe(ref, metadata.uid, spec) : emptyWorld;
-  const p = plan({ rollout: parsed, observed, now: deps.clock.now(), events: deps.events?.config });
+  const now = deps.clock.now();
+  const observed = await observeWorld(deps, ref, parsed, now);
+  const p = plan({ rollout: parsed, observed, now, events: deps.events?.config });
   const committed = await commit(deps, ref, metadata.resourceVersion, p);
   if (typeof committed !== 'string') return committed;
   const fence = { rollout: ref, uid: metadata.uid, transition: p.nextStatus.transition ?? 0 };

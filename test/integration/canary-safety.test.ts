@@ -232,6 +232,36 @@ describe('what only the controller can see', () => {
     expect(after.spec).toEqual(route.spec);
   });
 
+  it('restarts every pod created before spec.restartAt, then records restartedAt', async () => {
+    const app = new CanaryApp(kube, ns.name, 'restart');
+    await app.createBackends();
+    await app.createRollout(
+      rolloutManifest('restart', { image: 'registry.example/restart:1.0', replicas: 3, steps: [] }),
+    );
+    await eventually(
+      'Healthy',
+      () => app.status(),
+      (s) => s.phase === 'Healthy' && s.availableReplicas === 3,
+    );
+    const podNames = async (): Promise<string[]> =>
+      (
+        await kube.core.listNamespacedPod({ namespace: ns.name, labelSelector: 'app=restart' })
+      ).items.map((p) => p.metadata?.name ?? '');
+    const before = await podNames();
+    await new Promise((r) => setTimeout(r, 1100)); // creationTimestamp has 1 s resolution
+    const restartAt = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    await app.patchSpec({ restartAt });
+    const status = await eventually(
+      'restartedAt set',
+      () => app.status(),
+      (s) => s.restartedAt === restartAt,
+      90_000,
+    );
+    const after = await podNames();
+    expect(after.filter((n) => before.includes(n))).toEqual([]);
+    expect(status.phase).toBe('Healthy');
+  });
+
   it('rolls out the Argo quick-start canary manifest with only apiVersion changed', async () => {
     const fixture = await readFile(
       join(import.meta.dirname, '../fixtures/argo-canary-gatewayapi.yaml'),

@@ -18,6 +18,9 @@ export class SimulatedWorld {
   /** When false, new pods never become available (a canary that does not start). */
   podsBecomeAvailable = true;
   readonly applied: Action[] = [];
+  /** Pods older than spec.restartAt (the test sets it when it asks for a restart). */
+  podsToRestart: number | undefined;
+  restarted = 0;
 
   observed(): Observed {
     return {
@@ -27,6 +30,7 @@ export class SimulatedWorld {
         exists: true,
         podTemplateHash: hash,
       })),
+      ...(this.podsToRestart === undefined ? {} : { podsToRestart: this.podsToRestart }),
       routes: [
         {
           namespace: 'shop',
@@ -72,6 +76,14 @@ export class SimulatedWorld {
         return;
       case 'setServiceSelector':
         this.services.set(action.service, action.podTemplateHash);
+        return;
+      case 'restartPods':
+        this.restarted += action.count;
+        this.podsToRestart = Math.max(0, (this.podsToRestart ?? 0) - action.count);
+        this.replicaSets = this.replicaSets.map((rs) => ({
+          ...rs,
+          availableReplicas: rs.availableReplicas - Math.min(action.count, rs.availableReplicas),
+        }));
         return;
       case 'setRouteWeights':
         if (this.routeExists)

@@ -77,13 +77,64 @@ export class KubernetesWorld implements World {
     this.#custom = kc.makeApiClient(CustomObjectsApi);
   }
 
-  async observe(ref: RolloutRef, uid: string, spec: RolloutSpec): Promise<Observed> {
-    const [replicaSets, services, routes] = await Promise.all([
+  async observe(
+    ref: RolloutRef,
+    uid: string,
+    spec: RolloutSpec,
+    restartBefore?: string,
+  ): Promise<Observed> {
+    const [replicaSets, services, routes, old] = await Promise.all([
       this.#replicaSets(ref, uid, spec),
       this.#services(ref, spec),
       this.#routes(spec),
+      restartBefore === undefined ? undefined : this.#podsBefore(ref, spec, restartBefore),
     ]);
-    return { replicaSets, services, routes };
+    return { replicaSets, services, routes, ...(old ? { podsToRestart: old.length } : {}) };
+  }
+
+  /** The rollout's pods created before `before`, oldest first (terminating ones excluded). */
+  async #podsBefore(ref: RolloutRef, spec: RolloutSpec, before: string): Promise<string[]> {
+    const labelSelector = Object.entries(spec.selector.matchLabels)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',');
+    try {
+      const pods = await this.#core.listNamespacedPod({ namespace: ref.namespace, labelSelector });
+      return pods.items
+        .filter(
+          (p) =>
+            p.metadata?.labels?.[hashLabel] !== undefined &&
+            p.metadata.deletionTimestamp === undefined,
+        )
+        .filter((p) => (p.metadata?.creationTimestamp?.getTime() ?? 0) < Date.parse(before))
+        .sort(
+          (a, b) =>
+            (a.metadata?.creationTimestamp?.getTime() ?? 0) -
+            (b.metadata?.creationTimestamp?.getTime() ?? 0),
+        )
+        .map((p) => p.metadata?.name ?? '')
+        .filter((n) => n !== '');
+    } catch (error) {
+      throw classify(error, `listing pods of ${ref.namespace}/${ref.name}`);
+    }
+  }
+
+  async #restartPods(
+    action: Extract<Action, { kind: 'restartPods' }>,
+    fence: Fence,
+    spec: RolloutSpec,
+  ): Promise<void> {
+    const namespace = fence.rollout.namespace;
+    const names = (await this.#podsBefore(fence.rollout, spec, action.before)).slice(
+      0,
+      action.count,
+    );
+    for (const name of names) {
+      try {
+        await this.#core.deleteNamespacedPod({ name, namespace });
+      } catch (error) {
+        if (!isNotFound(error)) throw classify(error, `restarting pod ${namespace}/${name}`);
+      }
+    }
   }
 
   async #replicaSets(
@@ -183,6 +234,8 @@ export class KubernetesWorld implements World {
         return this.#scaleReplicaSet(action, fence);
       case 'deleteReplicaSet':
         return this.#deleteReplicaSet(action.name, fence);
+      case 'restartPods':
+        return this.#restartPods(action, fence, spec);
       case 'setServiceSelector':
         return this.#setServiceSelector(action, fence);
       case 'setRouteWeights':

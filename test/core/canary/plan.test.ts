@@ -402,3 +402,34 @@ describe('a canary without traffic routing (pods are the traffic split)', () => 
     expect([sim.world.replicasOf(stable), sim.world.replicasOf(canary)]).toEqual([2, 2]);
   });
 });
+
+describe('restart (spec.restartAt)', () => {
+  it('deletes old pods at most maxUnavailable at a time, then records restartedAt', () => {
+    const sim = deployed(aRollout().canary({ maxUnavailable: 2 }));
+    const at = sim.now();
+    sim.setSpec((spec) => ({ ...spec, restartAt: at }));
+    sim.world.podsToRestart = 4;
+    const first = sim.step();
+    expect(first.actions).toEqual([{ kind: 'restartPods', before: at, count: 2 }]);
+    expect(sim.status.restartedAt).toBeUndefined();
+    sim.advance(1);
+    sim.settle();
+    expect(sim.world.restarted).toBe(4);
+    expect(sim.status.restartedAt).toBe(at);
+    expect(sim.step().actions).toEqual([]);
+  });
+
+  it('waits while pods are unavailable and ignores a restartAt in the future', () => {
+    const sim = deployed();
+    sim.setSpec((spec) => ({ ...spec, restartAt: '2999-01-01T00:00:00.000Z' }));
+    sim.world.podsToRestart = 4;
+    expect(sim.step().actions).toEqual([]);
+    sim.setSpec((spec) => ({ ...spec, restartAt: sim.now() }));
+    sim.world.replicaSets = sim.world.replicaSets.map((rs) => ({
+      ...rs,
+      availableReplicas: rs.replicas - 1,
+    }));
+    sim.world.podsBecomeAvailable = false;
+    expect(sim.step().actions.filter((a) => a.kind === 'restartPods')).toEqual([]);
+  });
+});
