@@ -4,6 +4,7 @@ import type { Action } from '../../functions/core/actions.ts';
 import type { Observed, ObservedReplicaSet } from '../../functions/core/observed.ts';
 import { templateImage } from '../../functions/core/events.ts';
 import { plan, type Plan } from '../../functions/core/plan.ts';
+import { podTemplateHash } from '../../functions/core/rollout/hash.ts';
 import { parseRollout } from '../../functions/core/rollout/parse.ts';
 import type { JsonObject, RolloutStatus } from '../../functions/core/rollout/types.ts';
 
@@ -185,4 +186,16 @@ export class Simulation {
   patchStatus(patch: Partial<RolloutStatus>): void {
     this.object = { ...this.object, status: { ...this.status, ...patch } as JsonObject };
   }
+}
+
+/** The pod-template hash of a Rollout object's template. */
+export function hashOf(object: JsonObject): string {
+  return podTemplateHash((object.spec as JsonObject).template ?? null);
+}
+
+/** A simulation of `object` whose first revision is deployed and settled. */
+export function deployedSimulation(object: JsonObject): Simulation {
+  const sim = new Simulation(object);
+  sim.settle();
+  return sim;
 }

@@ -3,21 +3,12 @@
 // step that changes nothing writes nothing.
 import { describe, expect, it } from 'vitest';
 import { plan } from '../../../functions/core/plan.ts';
-import { podTemplateHash } from '../../../functions/core/rollout/hash.ts';
 import { parseRollout } from '../../../functions/core/rollout/parse.ts';
-import type { JsonObject } from '../../../functions/core/rollout/types.ts';
 import { aReplicaSet, aRollout, aWorld } from '../../fixtures/rollout-builder.ts';
-import { Simulation } from '../../support/simulated-world.ts';
+import { deployedSimulation, hashOf, Simulation } from '../../support/simulated-world.ts';
 
-function hashOf(object: JsonObject): string {
-  return podTemplateHash((object.spec as JsonObject).template ?? null);
-}
-
-/** A rollout whose first revision is deployed and healthy. */
 function deployed(builder = aRollout()): Simulation {
-  const sim = new Simulation(builder.build());
-  sim.settle();
-  return sim;
+  return deployedSimulation(builder.build());
 }
 
 describe('first revision', () => {

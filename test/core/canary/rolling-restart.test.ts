@@ -4,16 +4,11 @@ import { describe, expect, it } from 'vitest';
 import { podTemplateHash } from '../../../functions/core/rollout/hash.ts';
 import type { JsonObject } from '../../../functions/core/rollout/types.ts';
 import { aRollout } from '../../fixtures/rollout-builder.ts';
-import { Simulation } from '../../support/simulated-world.ts';
-
-function hashOf(object: JsonObject): string {
-  return podTemplateHash((object.spec as JsonObject).template ?? null);
-}
+import type { Simulation } from '../../support/simulated-world.ts';
+import { deployedSimulation, hashOf } from '../../support/simulated-world.ts';
 
 function deployed(builder = aRollout()): Simulation {
-  const sim = new Simulation(builder.build());
-  sim.settle();
-  return sim;
+  return deployedSimulation(builder.build());
 }
 
 describe('a canary without traffic routing (pods are the traffic split)', () => {
