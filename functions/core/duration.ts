@@ -20,19 +20,24 @@ const PART = /(\d+(?:\.\d+)?|\.\d+)([a-z]+)/y;
 const HINT =
   'use whole seconds like 30, or number+unit parts with ms, s, m, h like "30s", "5m", "1h30m"';
 
+function wholeSeconds(input: number): number {
+  if (!Number.isSafeInteger(input) || input < 0) {
+    throw new DurationError(`invalid duration ${input}: ${HINT}`);
+  }
+  if (!Number.isSafeInteger(input * 1000)) {
+    throw new DurationError(`invalid duration ${input}: too long`);
+  }
+  return input * 1000;
+}
+
 /**
  * Milliseconds in `input`. A bare integer (number or digit string) means seconds, as in Argo;
  * otherwise a Go-style sequence of parts with the units ms, s, m, h. Throws DurationError.
  */
 export function parseDuration(input: string | number): number {
-  if (typeof input === 'number') {
-    if (!Number.isSafeInteger(input) || input < 0) {
-      throw new DurationError(`invalid duration ${input}: ${HINT}`);
-    }
-    return input * 1000;
-  }
+  if (typeof input === 'number') return wholeSeconds(input);
   const text = input.trim();
-  if (WHOLE_SECONDS.test(text)) return parseDuration(Number(text));
+  if (WHOLE_SECONDS.test(text)) return wholeSeconds(Number(text));
   if (text === '') throw new DurationError(`invalid duration "": ${HINT}`);
   let total = 0;
   let pos = 0;
@@ -59,7 +64,10 @@ export function parseDuration(input: string | number): number {
   return Math.round(total);
 }
 
-/** ISO time `seconds` after `iso`. */
+/** The latest time a Date can hold (ECMAScript: 8.64e15 ms after the epoch). */
+const END_OF_TIME_MS = 8.64e15;
+
+/** ISO time `seconds` after `iso`; a time beyond what a Date can hold is the latest one. */
 export function addSeconds(iso: string, seconds: number): string {
-  return new Date(Date.parse(iso) + seconds * 1000).toISOString();
+  return new Date(Math.min(Date.parse(iso) + seconds * 1000, END_OF_TIME_MS)).toISOString();
 }

@@ -45,33 +45,48 @@ function weightOf(ref: JsonObject): number {
   return typeof ref.weight === 'number' ? ref.weight : 1;
 }
 
-/** Our backends' weights as the route has them, over the rules that reference both. */
-export function readRouteWeights(route: JsonObject, backends: RouteBackends): RouteWeights {
-  let hasStable = false;
-  let hasCanary = false;
-  const seen = new Set<string>();
+/** Our backends' weights in one rule; undefined where the rule does not reference them. */
+function ruleWeights(rule: JsonObject, backends: RouteBackends) {
   let stable: number | undefined;
   let canary: number | undefined;
-  for (const rule of rules(route)) {
-    const names = refs(rule).map(serviceName);
-    hasStable ||= names.includes(backends.stableService);
-    hasCanary ||= names.includes(backends.canaryService);
-    for (const ref of refs(rule)) {
-      const name = serviceName(ref);
-      if (name === backends.stableService) stable = weightOf(ref);
-      if (name === backends.canaryService) canary = weightOf(ref);
-    }
-    if (names.includes(backends.stableService) && names.includes(backends.canaryService)) {
-      seen.add(`${String(stable)}/${String(canary)}`);
-    }
+  for (const ref of refs(rule)) {
+    const name = serviceName(ref);
+    if (name === backends.stableService) stable = weightOf(ref);
+    if (name === backends.canaryService) canary = weightOf(ref);
   }
-  return { stable, canary, hasStable, hasCanary, consistent: seen.size <= 1 };
+  return { stable, canary };
 }
 
 /**
- * A copy of `route` where every backendRef naming our stable or canary Service carries the
- * given weight (with the API's defaults written out, so GitOps sees no drift). Returns
- * undefined when nothing would change.
+ * Our backends' weights as the route has them, over the rules that reference both (a rule
+ * with only one of them, e.g. a header rule, says nothing about the split); from any rule
+ * only when no rule references both.
+ */
+export function readRouteWeights(route: JsonObject, backends: RouteBackends): RouteWeights {
+  const perRule = rules(route).map((rule) => ruleWeights(rule, backends));
+  const split = perRule.filter((w) => w.stable !== undefined && w.canary !== undefined);
+  const seen = new Set(split.map((w) => `${String(w.stable)}/${String(w.canary)}`));
+  const from = split.length > 0 ? split : perRule;
+  return {
+    stable: from.findLast((w) => w.stable !== undefined)?.stable,
+    canary: from.findLast((w) => w.canary !== undefined)?.canary,
+    hasStable: perRule.some((w) => w.stable !== undefined),
+    hasCanary: perRule.some((w) => w.canary !== undefined),
+    consistent: seen.size <= 1,
+  };
+}
+
+/** True when a rule splits traffic between our two Services. */
+function splitsOurs(rule: JsonObject, backends: RouteBackends): boolean {
+  const names = refs(rule).map(serviceName);
+  return names.includes(backends.stableService) && names.includes(backends.canaryService);
+}
+
+/**
+ * A copy of `route` where our stable and canary backendRefs carry the given weights (with the
+ * API's defaults written out, so GitOps sees no drift), in every rule that splits traffic
+ * between the two; a rule with only one of them (e.g. a testers' header rule) is left alone,
+ * unless no rule has both. Returns undefined when nothing would change.
  */
 export function withRouteWeights(
   route: JsonObject,
@@ -91,8 +106,9 @@ export function withRouteWeights(
   };
   const spec = route.spec;
   if (!isObject(spec) || !Array.isArray(spec.rules)) return undefined;
+  const anySplit = rules(route).some((rule) => splitsOurs(rule, backends));
   const nextRules = spec.rules.map((rule) =>
-    isObject(rule) && Array.isArray(rule.backendRefs)
+    isObject(rule) && Array.isArray(rule.backendRefs) && (!anySplit || splitsOurs(rule, backends))
       ? { ...rule, backendRefs: rule.backendRefs.map((r) => (isObject(r) ? edit(r) : r)) }
       : rule,
   );

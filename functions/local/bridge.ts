@@ -109,7 +109,10 @@ export class KeyedQueue {
     let task: (() => Promise<void>) | undefined = first;
     try {
       while (task) {
-        await task();
+        // A failed delivery must not strand the newer event waiting behind it.
+        await task().catch((error: unknown) => {
+          this.#log.error({ err: error, key }, 'local delivery failed');
+        });
         task = this.#pending.get(key);
         this.#pending.delete(key);
       }

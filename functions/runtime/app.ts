@@ -37,7 +37,9 @@ function headersOf(c: Context): Record<string, string> {
 
 async function receive(c: Context, deps: AppDeps): Promise<Response> {
   const ceId = c.req.header('ce-id') ?? 'structured';
-  let type = c.req.header('ce-type') ?? 'unknown';
+  // The event's kind once decoded; never the raw ce-type, which would let any sender mint
+  // metric label values.
+  let type: Incoming['kind'] | 'unknown' = 'unknown';
   try {
     const event = parseIncoming(headersOf(c), await c.req.text());
     type = event.kind;

@@ -27,7 +27,42 @@ export type Incoming =
   /** A PingSource ping; `data` is the schedule's payload. */
   | { readonly kind: 'ping'; readonly data: Record<string, unknown>; readonly id: string };
 
-function decode(headers: Record<string, string>, body: string): CloudEventV1<unknown> {
+const requiredAttributes = ['specversion', 'id', 'source', 'type'] as const;
+
+function parseJson(text: string, what: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    throw new InvalidInputError(`${what} is not valid JSON: ${why}`, { cause: error });
+  }
+}
+
+/**
+ * The SDK fills in a missing id or specversion (a random UUID, "1.0") instead of refusing
+ * the event, so the required attributes are checked on the wire first.
+ */
+function missingAttributes(headers: Record<string, string>, body: string): string[] {
+  const contentType = headers['content-type'] ?? '';
+  if (contentType.startsWith('application/cloudevents-batch')) {
+    throw new InvalidInputError('batched CloudEvents are not accepted');
+  }
+  if (contentType.startsWith('application/cloudevents')) {
+    const raw = parseJson(body, 'structured-mode CloudEvent');
+    const event = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
+    return requiredAttributes.filter((a) => !event[a]).map((a) => `attribute "${a}"`);
+  }
+  return requiredAttributes.filter((a) => !headers[`ce-${a}`]).map((a) => `header ce-${a}`);
+}
+
+function decode(rawHeaders: Record<string, string>, body: string): CloudEventV1<unknown> {
+  const headers = Object.fromEntries(
+    Object.entries(rawHeaders).map(([k, v]) => [k.toLowerCase(), v]),
+  );
+  const missing = missingAttributes(headers, body);
+  if (missing.length > 0) {
+    throw new InvalidInputError(`not a valid CloudEvent: missing ${missing.join(', ')}`);
+  }
   try {
     const event = HTTP.toEvent({ headers, body });
     if (Array.isArray(event)) throw new InvalidInputError('batched CloudEvents are not accepted');
@@ -41,7 +76,9 @@ function decode(headers: Record<string, string>, body: string): CloudEventV1<unk
 
 function dataObject(event: CloudEventV1<unknown>): Record<string, unknown> {
   let data: unknown = event.data;
-  if (typeof data === 'string' && data.trim().startsWith('{')) data = JSON.parse(data) as unknown;
+  if (typeof data === 'string' && data.trim().startsWith('{')) {
+    data = parseJson(data, `data of CloudEvent ${event.id} (${event.type})`);
+  }
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
     throw new InvalidInputError(
       `CloudEvent ${event.id} (${event.type}) needs a JSON object as data`,

@@ -6,10 +6,13 @@ import type { Fence } from '../../ports.ts';
 
 const prefix = 'fence.kulta.io/';
 
-/** One annotation key per rollout, so several rollouts can share an HTTPRoute. */
+/**
+ * One annotation key per rollout (`<namespace>.<name>`), so several rollouts, from any
+ * namespace, can share an HTTPRoute.
+ */
 export function fenceKey(fence: Fence): string {
-  const name = fence.rollout.name;
-  // Annotation names are at most 63 characters; long rollout names keep a hashed suffix.
+  const name = `${fence.rollout.namespace}.${fence.rollout.name}`;
+  // Annotation names are at most 63 characters; long ones keep a hashed suffix.
   if (name.length <= 63) return `${prefix}${name}`;
   return `${prefix}${name.slice(0, 54)}-${fnv1a32(name).toString(16).padStart(8, '0')}`;
 }

@@ -1,8 +1,6 @@
 // The planner's pod arithmetic beyond traffic weights: a canary without traffic routing that
 // moves pods like a Deployment rolls, and spec.restartAt.
 import { describe, expect, it } from 'vitest';
-import { podTemplateHash } from '../../../functions/core/rollout/hash.ts';
-import type { JsonObject } from '../../../functions/core/rollout/types.ts';
 import { aRollout } from '../../fixtures/rollout-builder.ts';
 import type { Simulation } from '../../support/simulated-world.ts';
 import { deployedSimulation, hashOf } from '../../support/simulated-world.ts';
