@@ -123,7 +123,7 @@ describe('a Rollout that Argo Rollouts would accept', () => {
         canary(r).trafficRouting = {
           plugins: {
             [gatewayKey]: {
-              httpRoutes: [{ name: 'web', useHeaderRoutes: true }, { name: 'api' }],
+              httpRoutes: [{ name: 'web', useHeaderRoutes: false }, { name: 'api' }],
             },
           },
         };
@@ -181,6 +181,15 @@ const step =
   };
 /** Bad specs, each with the text its refusal must contain. */
 const badSpecs: [string, Change, string][] = [
+  [
+    'useHeaderRoutes without setHeaderRoute support',
+    (r) => {
+      canary(r).trafficRouting = {
+        plugins: { [gatewayKey]: { httpRoutes: [{ name: 'web', useHeaderRoutes: true }] } },
+      };
+    },
+    'useHeaderRoutes works with setHeaderRoute steps, which KULTA does not support yet',
+  ],
   [
     'a weight of 150',
     step({ setWeight: 150 }),
