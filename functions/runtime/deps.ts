@@ -1,7 +1,8 @@
 // Wires the real adapters from the environment: kubeconfig (in-cluster or $KUBECONFIG), clock.
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { KubernetesRolloutStore } from '../adapters/kubernetes/rollouts.ts';
 import { KubernetesTransitionRecorder } from '../adapters/kubernetes/events.ts';
+import { PooledKubeConfig } from '../adapters/kubernetes/kubeconfig.ts';
 import { KubernetesWorld } from '../adapters/kubernetes/world.ts';
 import { createEventSinkFromEnv } from '../adapters/event-sink.ts';
 import type { EventConfig } from '../core/events.ts';
@@ -11,7 +12,7 @@ import type { StepDeps } from './step.ts';
 export const systemClock: Clock = { now: () => new Date().toISOString() };
 
 export function loadKubeConfig(): KubeConfig {
-  const kc = new KubeConfig();
+  const kc = new PooledKubeConfig();
   kc.loadFromDefault();
   return kc;
 }

@@ -3,12 +3,13 @@
 import { normalizeStatus, plan, type Plan } from '../core/plan.ts';
 import type { Observed } from '../core/observed.ts';
 import { pendingRestart } from '../core/restart.ts';
-import type { RolloutStatus } from '../core/rollout/types.ts';
+import type { RolloutSpec, RolloutStatus } from '../core/rollout/types.ts';
 import { MalformedObjectError, parseRollout, type ParsedRollout } from '../core/rollout/parse.ts';
 import type { EventConfig } from '../core/events.ts';
 import type {
   Clock,
   EventSink,
+  Fence,
   RolloutRef,
   RolloutStore,
   TransitionRecorder,
@@ -62,6 +63,17 @@ async function commit(
     if (error instanceof ConflictError) return { kind: 'conflict', message: error.message };
     throw error;
   }
+}
+
+/** The plan's actions, one after another: their order is what keeps traffic safe. */
+async function applyInOrder(
+  deps: StepDeps,
+  p: Plan,
+  fence: Fence,
+  spec: RolloutSpec | undefined,
+): Promise<void> {
+  if (!spec) return;
+  for (const action of p.actions) await deps.world.apply(action, fence, spec);
 }
 
 async function recordTransition(
@@ -142,11 +154,15 @@ export async function reconcileStep(deps: StepDeps, ref: RolloutRef): Promise<St
   const committed = await commit(deps, ref, metadata.resourceVersion, p);
   if (typeof committed !== 'string') return committed;
   const fence = { rollout: ref, uid: metadata.uid, transition: p.nextStatus.transition ?? 0 };
-  if (spec) for (const action of p.actions) await deps.world.apply(action, fence, spec);
-  await recordTransition(deps, ref, metadata.uid, p);
+  // The Event is a side note: it is written while the world changes, not before.
+  await Promise.all([
+    applyInOrder(deps, p, fence, spec),
+    recordTransition(deps, ref, metadata.uid, p),
+  ]);
   await deliverOutbox(deps, ref, committed, p.nextStatus);
-  if (isActiveLabelled(raw) !== p.active) await deps.rollouts.setActive(ref, p.active);
-  const wrote = p.statusChanged || p.actions.length > 0;
+  const relabel = isActiveLabelled(raw) !== p.active;
+  if (relabel) await deps.rollouts.setActive(ref, p.active);
+  const wrote = p.statusChanged || p.actions.length > 0 || relabel;
   return wrote
     ? { kind: 'applied', plan: p, committed: p.statusChanged }
     : { kind: 'noop', plan: p };

@@ -291,10 +291,12 @@ describe('reconcileStep', () => {
     });
     expect(expected.statusChanged).toBe(false);
     const { deps, calls } = fakes({ raw, observed: sim.world.observed(), now: sim.now() });
-    await reconcileStep(deps, ref);
+    const outcome = await reconcileStep(deps, ref);
     expect(calls.filter((c) => c.port === 'setActive')).toEqual(
       setActive.map((active) => ({ port: 'setActive', ref, active })),
     );
+    // A label write is a write: the step is not reported as a no-op.
+    expect(outcome.kind).toBe(setActive.length > 0 ? 'applied' : 'noop');
     expect(calls.filter((c) => c.port === 'commitStatus' || c.port === 'apply')).toEqual([]);
   });
 });
