@@ -6,7 +6,7 @@ import { InvalidInputError, TransientError } from '../runtime/errors.ts';
 import type { Incoming } from '../runtime/incoming.ts';
 import type { Logger } from '../runtime/logger.ts';
 import type { Metrics } from '../runtime/metrics.ts';
-import { reconcileStep, type StepDeps } from '../runtime/step.ts';
+import { reconcileStep, type StepDeps, type StepOutcome } from '../runtime/step.ts';
 
 interface OwnerReference {
   readonly apiVersion?: string;
@@ -70,6 +70,15 @@ async function announceRemoval(
   );
 }
 
+function countDelivery(metrics: Metrics, rollout: string, outcome: StepOutcome): void {
+  if (outcome.kind !== 'applied' && outcome.kind !== 'noop') return;
+  const { delivery } = outcome;
+  if (!delivery) return;
+  metrics.cdeventsSent.inc(delivery.sent);
+  metrics.cdeventsFailed.inc(delivery.failed);
+  metrics.cdeventsPending.set({ rollout }, delivery.pending);
+}
+
 export function createReconcileHandler(deps: StepDeps & { readonly metrics: Metrics }) {
   return async (event: Incoming, log: Logger): Promise<void> => {
     if (event.kind === 'resource' && event.action === 'delete' && event.objectKind === 'Rollout') {
@@ -86,6 +95,7 @@ export function createReconcileHandler(deps: StepDeps & { readonly metrics: Metr
     const outcome = await reconcileStep(deps, ref);
     end();
     deps.metrics.steps.inc({ outcome: outcome.kind });
+    countDelivery(deps.metrics, `${ref.namespace}/${ref.name}`, outcome);
     if (outcome.kind === 'applied') {
       stepLog.info(
         {

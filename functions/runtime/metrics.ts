@@ -1,5 +1,5 @@
 // Prometheus metrics of the functions, counted in the shell (the core never counts).
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export interface Metrics {
   readonly registry: Registry;
@@ -7,6 +7,9 @@ export interface Metrics {
   readonly steps: Counter<'outcome'>;
   readonly errors: Counter<'kind'>;
   readonly stepSeconds: Histogram;
+  readonly cdeventsSent: Counter;
+  readonly cdeventsFailed: Counter;
+  readonly cdeventsPending: Gauge<'rollout'>;
 }
 
 export function createMetrics(options: { defaults: boolean }): Metrics {
@@ -36,6 +39,22 @@ export function createMetrics(options: { defaults: boolean }): Metrics {
       name: 'kulta_reconcile_step_seconds',
       help: 'Duration of one reconcile step, from event to committed status and applied world',
       buckets: [0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+    cdeventsSent: new Counter({
+      name: 'kulta_cdevents_sent_total',
+      help: 'CDEvents the sink accepted (2xx)',
+      registers: [registry],
+    }),
+    cdeventsFailed: new Counter({
+      name: 'kulta_cdevents_failed_total',
+      help: 'CDEvent deliveries that failed after retries (the event stays in the outbox)',
+      registers: [registry],
+    }),
+    cdeventsPending: new Gauge({
+      name: 'kulta_cdevents_pending',
+      help: "CDEvents waiting in a rollout's outbox after its last step",
+      labelNames: ['rollout'],
       registers: [registry],
     }),
   };

@@ -33,11 +33,23 @@ export type StepOutcome =
   /** The Rollout does not exist (deleted); nothing to do. */
   | { readonly kind: 'gone' }
   /** Nothing changed: nothing was written. */
-  | { readonly kind: 'noop'; readonly plan: Plan }
+  | { readonly kind: 'noop'; readonly plan: Plan; readonly delivery?: Delivery }
   /** Status and/or world were written. */
-  | { readonly kind: 'applied'; readonly plan: Plan; readonly committed: boolean }
+  | {
+      readonly kind: 'applied';
+      readonly plan: Plan;
+      readonly committed: boolean;
+      readonly delivery?: Delivery;
+    }
   /** Another writer changed the Rollout first; its change triggers the next step. */
   | { readonly kind: 'conflict'; readonly message: string };
+
+/** What happened to the outbox in this step: events accepted, refused, and still waiting. */
+export interface Delivery {
+  readonly sent: number;
+  readonly failed: number;
+  readonly pending: number;
+}
 
 const emptyWorld = { replicaSets: [], services: [], routes: [] } as const;
 
@@ -103,19 +115,21 @@ async function deliverOutbox(
   ref: RolloutRef,
   resourceVersion: string,
   status: RolloutStatus,
-): Promise<void> {
+): Promise<Delivery | undefined> {
   const outbox = status.outbox ?? [];
-  if (!deps.events || outbox.length === 0) return;
+  if (!deps.events || outbox.length === 0) return undefined;
   const report = await deps.events.sink.deliver(outbox);
-  if (report.delivered.length === 0) return;
   const sent = new Set(report.delivered);
   const rest = outbox.filter((e) => !sent.has(e.context.id));
+  const delivery = { sent: sent.size, failed: report.failed.length, pending: rest.length };
+  if (sent.size === 0) return delivery;
   const next = normalizeStatus({ ...status, outbox: rest.length > 0 ? rest : undefined });
   try {
     await deps.rollouts.commitStatus(ref, resourceVersion, next);
   } catch (error) {
     if (!(error instanceof ConflictError)) throw error;
   }
+  return delivery;
 }
 
 function parse(raw: unknown): ParsedRollout {
@@ -159,11 +173,12 @@ export async function reconcileStep(deps: StepDeps, ref: RolloutRef): Promise<St
     applyInOrder(deps, p, fence, spec),
     recordTransition(deps, ref, metadata.uid, p),
   ]);
-  await deliverOutbox(deps, ref, committed, p.nextStatus);
+  const delivery = await deliverOutbox(deps, ref, committed, p.nextStatus);
   const relabel = isActiveLabelled(raw) !== p.active;
   if (relabel) await deps.rollouts.setActive(ref, p.active);
   const wrote = p.statusChanged || p.actions.length > 0 || relabel;
+  const extra = delivery ? { delivery } : {};
   return wrote
-    ? { kind: 'applied', plan: p, committed: p.statusChanged }
-    : { kind: 'noop', plan: p };
+    ? { kind: 'applied', plan: p, committed: p.statusChanged, ...extra }
+    : { kind: 'noop', plan: p, ...extra };
 }

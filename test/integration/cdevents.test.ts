@@ -135,6 +135,8 @@ describe('CDEvents of a canary on the test bed', () => {
       expect(event.context.source).toBe('/kulta/testbed');
     }
     expect((await app.status()).outbox).toBeUndefined();
+    const sent = await runner.metrics.cdeventsSent.get();
+    expect(sent.values[0]?.value).toBeGreaterThanOrEqual(story.length);
   });
 
   it('lose nothing while the receiver refuses, fails and stalls for part of a rollout', async () => {
