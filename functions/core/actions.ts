@@ -20,6 +20,14 @@ export type Action =
       readonly replicas: number;
       readonly revision: number;
     }
+  /** Set a revision's pod labels/annotations (template and running pods) to exactly these. */
+  | {
+      readonly kind: 'setPodMetadata';
+      readonly name: string;
+      readonly podTemplateHash: string;
+      readonly labels: Readonly<Record<string, string>>;
+      readonly annotations: Readonly<Record<string, string>>;
+    }
   /** Delete up to `count` of the rollout's pods created before `before` (spec.restartAt). */
   | { readonly kind: 'restartPods'; readonly before: string; readonly count: number }
   /** Delete an old ReplicaSet beyond revisionHistoryLimit. */

@@ -1,4 +1,5 @@
 // The owned world as observed at the start of a step: ReplicaSets, Services, HTTPRoutes.
+import type { PodMetadata } from './rollout/types.ts';
 
 export interface ObservedReplicaSet {
   readonly name: string;
@@ -13,6 +14,8 @@ export interface ObservedReplicaSet {
   readonly createdAt: string;
   /** The image of the pod template's first container (names the revision in CDEvents). */
   readonly image: string;
+  /** Labels and annotations of the ReplicaSet's pod template. */
+  readonly podMetadata: PodMetadata;
 }
 
 export interface ObservedService {

@@ -262,6 +262,61 @@ describe('what only the controller can see', () => {
     expect(status.phase).toBe('Healthy');
   });
 
+  it('relabels the canary pods in place for their new role when promoted', async () => {
+    const app = new CanaryApp(kube, ns.name, 'roles');
+    await app.createBackends();
+    const manifest = rolloutManifest('roles', {
+      image: 'registry.example/roles:1.0',
+      replicas: 2,
+      steps: [{ setWeight: 50 }],
+      canary: {
+        canaryMetadata: {
+          labels: { role: 'canary' },
+          annotations: { 'example.com/tier': 'canary' },
+        },
+        stableMetadata: { labels: { role: 'stable' } },
+      },
+    });
+    await app.createRollout(manifest);
+    await eventually(
+      'Healthy',
+      () => app.status(),
+      (s) => s.phase === 'Healthy',
+    );
+    await app.setImage('registry.example/roles:2.0');
+    const canaryPods = await eventually(
+      'canary pods labelled canary',
+      async () =>
+        (
+          await kube.core.listNamespacedPod({
+            namespace: ns.name,
+            labelSelector: 'app=roles,role=canary',
+          })
+        ).items,
+      (pods) => pods.length === 1,
+    );
+    const promoted = await eventually(
+      'Healthy on v2',
+      () => app.status(),
+      (s) =>
+        s.phase === 'Healthy' &&
+        s.stableRS === s.currentPodHash &&
+        s.transition !== undefined &&
+        s.transition > 2,
+    );
+    const pod = await eventually(
+      'the same pod relabelled stable',
+      () =>
+        kube.core.readNamespacedPod({
+          namespace: ns.name,
+          name: canaryPods[0]?.metadata?.name ?? '',
+        }),
+      (p) => p.metadata?.labels?.role === 'stable',
+    );
+    expect(pod.metadata?.labels?.['rollouts-pod-template-hash']).toBe(promoted.stableRS);
+    expect(pod.metadata?.annotations?.['example.com/tier']).toBeUndefined();
+  });
+
   it('rolls out the Argo quick-start canary manifest with only apiVersion changed', async () => {
     const fixture = await readFile(
       join(import.meta.dirname, '../fixtures/argo-canary-gatewayapi.yaml'),

@@ -62,6 +62,7 @@ export class SimulatedWorld {
             availableReplicas: 0,
             createdAt: '2026-01-01T00:00:00.000Z',
             image: templateImage(action.template),
+            podMetadata: templateMetadataOf(action.template),
           }),
         );
         return;
@@ -77,6 +78,13 @@ export class SimulatedWorld {
         return;
       case 'setServiceSelector':
         this.services.set(action.service, action.podTemplateHash);
+        return;
+      case 'setPodMetadata':
+        this.replicaSets = this.replicaSets.map((rs) =>
+          rs.name === action.name
+            ? { ...rs, podMetadata: { labels: action.labels, annotations: action.annotations } }
+            : rs,
+        );
         return;
       case 'restartPods':
         this.restarted += action.count;
@@ -198,4 +206,12 @@ export function deployedSimulation(object: JsonObject): Simulation {
   const sim = new Simulation(object);
   sim.settle();
   return sim;
+}
+
+function templateMetadataOf(template: JsonObject): ObservedReplicaSet['podMetadata'] {
+  const metadata = (template.metadata ?? {}) as {
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
+  return { labels: { ...metadata.labels }, annotations: { ...metadata.annotations } };
 }

@@ -17,10 +17,11 @@ import type {
 } from '../../core/observed.ts';
 import { templateImage } from '../../core/events.ts';
 import { readRouteWeights, withRouteWeights } from '../../core/route-weights.ts';
-import type { JsonObject, RolloutSpec } from '../../core/rollout/types.ts';
+import type { JsonObject, PodMetadata, RolloutSpec } from '../../core/rollout/types.ts';
 import type { Fence, RolloutRef, World } from '../../ports.ts';
 import { classify, isConflict, isNotFound } from './errors.ts';
 import { fenceAnnotations, fenceKey, isFencedOut } from './fence.ts';
+import { KubernetesPods } from './pods.ts';
 
 export const revisionAnnotation = 'kulta.io/revision';
 const routeApi = {
@@ -40,6 +41,11 @@ function replicaCounts(rs: V1ReplicaSet) {
   };
 }
 
+function templateMetadata(rs: V1ReplicaSet): PodMetadata {
+  const metadata = rs.spec?.template?.metadata;
+  return { labels: { ...metadata?.labels }, annotations: { ...metadata?.annotations } };
+}
+
 function toObservedReplicaSet(rs: V1ReplicaSet): ObservedReplicaSet | undefined {
   const metadata = rs.metadata;
   const hash = metadata?.labels?.[hashLabel];
@@ -50,12 +56,13 @@ function toObservedReplicaSet(rs: V1ReplicaSet): ObservedReplicaSet | undefined 
     revision: Number(metadata.annotations?.[revisionAnnotation] ?? '0') || 0,
     createdAt: metadata.creationTimestamp?.toISOString() ?? '',
     image: templateImage(rs.spec?.template),
+    podMetadata: templateMetadata(rs),
     ...replicaCounts(rs),
   };
 }
 
 /** Retries `attempt` when it hits a 409 (someone wrote the object in between). */
-async function retryOnConflict(what: string, attempt: () => Promise<void>): Promise<void> {
+export async function retryOnConflict(what: string, attempt: () => Promise<void>): Promise<void> {
   for (let i = 0; ; i += 1) {
     try {
       await attempt();
@@ -70,8 +77,10 @@ export class KubernetesWorld implements World {
   readonly #apps: AppsV1Api;
   readonly #core: CoreV1Api;
   readonly #custom: CustomObjectsApi;
+  readonly #pods: KubernetesPods;
 
   constructor(kc: KubeConfig) {
+    this.#pods = new KubernetesPods(kc);
     this.#apps = kc.makeApiClient(AppsV1Api);
     this.#core = kc.makeApiClient(CoreV1Api);
     this.#custom = kc.makeApiClient(CustomObjectsApi);
@@ -87,54 +96,9 @@ export class KubernetesWorld implements World {
       this.#replicaSets(ref, uid, spec),
       this.#services(ref, spec),
       this.#routes(spec),
-      restartBefore === undefined ? undefined : this.#podsBefore(ref, spec, restartBefore),
+      restartBefore === undefined ? undefined : this.#pods.createdBefore(ref, spec, restartBefore),
     ]);
     return { replicaSets, services, routes, ...(old ? { podsToRestart: old.length } : {}) };
-  }
-
-  /** The rollout's pods created before `before`, oldest first (terminating ones excluded). */
-  async #podsBefore(ref: RolloutRef, spec: RolloutSpec, before: string): Promise<string[]> {
-    const labelSelector = Object.entries(spec.selector.matchLabels)
-      .map(([k, v]) => `${k}=${v}`)
-      .join(',');
-    try {
-      const pods = await this.#core.listNamespacedPod({ namespace: ref.namespace, labelSelector });
-      return pods.items
-        .filter(
-          (p) =>
-            p.metadata?.labels?.[hashLabel] !== undefined &&
-            p.metadata.deletionTimestamp === undefined,
-        )
-        .filter((p) => (p.metadata?.creationTimestamp?.getTime() ?? 0) < Date.parse(before))
-        .sort(
-          (a, b) =>
-            (a.metadata?.creationTimestamp?.getTime() ?? 0) -
-            (b.metadata?.creationTimestamp?.getTime() ?? 0),
-        )
-        .map((p) => p.metadata?.name ?? '')
-        .filter((n) => n !== '');
-    } catch (error) {
-      throw classify(error, `listing pods of ${ref.namespace}/${ref.name}`);
-    }
-  }
-
-  async #restartPods(
-    action: Extract<Action, { kind: 'restartPods' }>,
-    fence: Fence,
-    spec: RolloutSpec,
-  ): Promise<void> {
-    const namespace = fence.rollout.namespace;
-    const names = (await this.#podsBefore(fence.rollout, spec, action.before)).slice(
-      0,
-      action.count,
-    );
-    for (const name of names) {
-      try {
-        await this.#core.deleteNamespacedPod({ name, namespace });
-      } catch (error) {
-        if (!isNotFound(error)) throw classify(error, `restarting pod ${namespace}/${name}`);
-      }
-    }
   }
 
   async #replicaSets(
@@ -235,7 +199,9 @@ export class KubernetesWorld implements World {
       case 'deleteReplicaSet':
         return this.#deleteReplicaSet(action.name, fence);
       case 'restartPods':
-        return this.#restartPods(action, fence, spec);
+        return this.#pods.restart(action, fence, spec);
+      case 'setPodMetadata':
+        return this.#pods.relabel(action, fence);
       case 'setServiceSelector':
         return this.#setServiceSelector(action, fence);
       case 'setRouteWeights':

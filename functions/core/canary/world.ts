@@ -4,6 +4,7 @@ import type { Action } from '../actions.ts';
 import type { Observed, ObservedReplicaSet } from '../observed.ts';
 import type { JsonObject, Rollout, RolloutSpec, RolloutStatus } from '../rollout/types.ts';
 import { committedWeight, findReplicaSet } from './decide.ts';
+import { podMetadataActions } from './pod-metadata.ts';
 import {
   desiredCanaryReplicas,
   desiredStableReplicas,
@@ -201,6 +202,7 @@ export function deriveWorldActions(
   const traffic = canaryRepointed ? [...routes, ...services] : [...services, ...routes];
   return [
     ...rsActions.filter((a) => isScaleUp(a, observed)),
+    ...podMetadataActions(rollout.spec, status, observed),
     ...traffic,
     ...rsActions.filter((a) => !isScaleUp(a, observed)),
     ...deletions(rollout, status, observed),

@@ -68,3 +68,42 @@ describe('restart (spec.restartAt)', () => {
     expect(sim.step().actions.filter((a) => a.kind === 'restartPods')).toEqual([]);
   });
 });
+
+describe('canaryMetadata and stableMetadata', () => {
+  const builder = (): ReturnType<typeof aRollout> =>
+    aRollout()
+      .steps({ setWeight: 50 })
+      .canary({
+        canaryMetadata: {
+          labels: { role: 'canary' },
+          annotations: { 'example.com/tier': 'canary' },
+        },
+        stableMetadata: { labels: { role: 'stable' } },
+      });
+
+  it('label each revision for its role, and relabel the canary in place when it is promoted', () => {
+    const sim = deployed(builder());
+    const v1 = hashOf(sim.object);
+    const rsOf = (hash: string) => sim.world.replicaSets.find((rs) => rs.podTemplateHash === hash);
+    expect(rsOf(v1)?.podMetadata.labels).toMatchObject({ app: 'web', role: 'stable' });
+    sim.setImage('registry.example/web:2.0');
+    const v2 = hashOf(sim.object);
+    sim.step();
+    expect(rsOf(v2)?.podMetadata).toEqual({
+      labels: { app: 'web', role: 'canary', 'rollouts-pod-template-hash': v2 },
+      annotations: { 'example.com/tier': 'canary' },
+    });
+    sim.settle();
+    expect(sim.status.stableRS).toBe(v2);
+    expect(rsOf(v2)?.podMetadata).toEqual({
+      labels: { app: 'web', role: 'stable', 'rollouts-pod-template-hash': v2 },
+      annotations: {},
+    });
+    expect(sim.world.applied.filter((a) => a.kind === 'setPodMetadata')).toHaveLength(1);
+  });
+
+  it('write nothing when the pods already carry their role', () => {
+    const sim = deployed(builder());
+    expect(sim.step().actions).toEqual([]);
+  });
+});
