@@ -107,3 +107,24 @@ describe('canaryMetadata and stableMetadata', () => {
     expect(sim.step().actions).toEqual([]);
   });
 });
+
+describe('dynamicStableScale', () => {
+  it('shrinks the stable to the traffic it still carries, and restores it before an abort shifts traffic back', () => {
+    const sim = deployed(
+      aRollout().steps({ setWeight: 50 }, { pause: {} }).canary({ dynamicStableScale: true }),
+    );
+    const v1 = hashOf(sim.object);
+    sim.setImage('registry.example/web:2.0');
+    sim.settle();
+    expect(sim.world.route).toEqual({ stable: 50, canary: 50 });
+    expect(sim.world.replicasOf(v1)).toBe(2);
+    sim.patchStatus({ abort: true });
+    sim.world.podsBecomeAvailable = false;
+    sim.step();
+    expect(sim.world.replicasOf(v1)).toBe(4);
+    expect(sim.world.route).toEqual({ stable: 50, canary: 50 });
+    sim.world.podsBecomeAvailable = true;
+    sim.settle();
+    expect(sim.world.route).toEqual({ stable: 100, canary: 0 });
+  });
+});
