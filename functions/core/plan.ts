@@ -12,7 +12,7 @@ import {
 } from './conditions.ts';
 import { cdeventsFor, outboxLimit, type EventConfig } from './events.ts';
 import { canonicalJson, podTemplateHash } from './rollout/hash.ts';
-import type { ParsedRollout } from './rollout/parse.ts';
+import { selectorString, type ParsedRollout } from './rollout/parse.ts';
 import type { Phase, Rollout, RolloutSpec, RolloutStatus } from './rollout/types.ts';
 import { restartActions, restartStatus } from './restart.ts';
 import { routingProblems } from './routing.ts';
@@ -47,12 +47,6 @@ export function normalizeStatus(status: RolloutStatus): RolloutStatus {
 
 function sameStatus(a: RolloutStatus, b: RolloutStatus): boolean {
   return canonicalJson(normalizeStatus(a) as never) === canonicalJson(normalizeStatus(b) as never);
-}
-
-function selectorString(spec: RolloutSpec): string {
-  return Object.entries(spec.selector.matchLabels)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(',');
 }
 
 function counts(observed: Observed, current: string | undefined) {
@@ -169,7 +163,7 @@ function observe(
     ...status,
     ...c,
     observedGeneration: String(metadata.generation),
-    selector: selectorString(spec),
+    selector: selectorString(spec.selector),
     retiring: retiring.length > 0 ? retiring : undefined,
     lastProgressAt: progressed ? now : status.lastProgressAt,
   };

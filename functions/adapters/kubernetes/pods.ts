@@ -9,6 +9,7 @@ import {
 } from '@kubernetes/client-node';
 import type { Action } from '../../core/actions.ts';
 import { hashLabel } from '../../core/canary/world.ts';
+import { selectorString } from '../../core/rollout/parse.ts';
 import type { RolloutSpec } from '../../core/rollout/types.ts';
 import type { Fence, RolloutRef } from '../../ports.ts';
 import { classify, isNotFound } from './errors.ts';
@@ -16,12 +17,6 @@ import { fenceAnnotations, isFencedOut } from './fence.ts';
 import { retryOnConflict } from './world.ts';
 
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
-
-function selectorOf(spec: RolloutSpec): string {
-  return Object.entries(spec.selector.matchLabels)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(',');
-}
 
 /**
  * A merge patch for a pod: `want` set, and the keys the template used to have but no longer
@@ -53,7 +48,7 @@ export class KubernetesPods {
     try {
       const pods = await this.#core.listNamespacedPod({
         namespace: ref.namespace,
-        labelSelector: selectorOf(spec),
+        labelSelector: selectorString(spec.selector),
       });
       return pods.items
         .filter((p) => p.metadata?.labels?.[hashLabel] !== undefined)

@@ -17,6 +17,7 @@ import type {
 } from '../../core/observed.ts';
 import { templateImage } from '../../core/events.ts';
 import { readRouteWeights, withRouteWeights } from '../../core/route-weights.ts';
+import { selectorString } from '../../core/rollout/parse.ts';
 import type { JsonObject, PodMetadata, RolloutSpec } from '../../core/rollout/types.ts';
 import type { Fence, RolloutRef, World } from '../../ports.ts';
 import { classify, isConflict, isNotFound } from './errors.ts';
@@ -106,9 +107,7 @@ export class KubernetesWorld implements World {
     uid: string,
     spec: RolloutSpec,
   ): Promise<ObservedReplicaSet[]> {
-    const labelSelector = Object.entries(spec.selector.matchLabels)
-      .map(([k, v]) => `${k}=${v}`)
-      .join(',');
+    const labelSelector = selectorString(spec.selector);
     try {
       const list = await this.#apps.listNamespacedReplicaSet({
         namespace: ref.namespace,

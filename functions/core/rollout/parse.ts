@@ -287,3 +287,10 @@ export function parseRollout(object: unknown): ParsedRollout {
   const { spec, errors } = parseSpec(object, metadata.namespace);
   return { metadata, spec, specErrors: errors, status: parseStatus(object) };
 }
+
+/** A label selector in the API's query form (`app=web,tier=api`), as the scale subresource shows it. */
+export function selectorString(selector: LabelSelector): string {
+  return Object.entries(selector.matchLabels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+}
