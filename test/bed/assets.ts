@@ -22,13 +22,18 @@ const kwokStageFiles = [
   'kustomize/stage/pod/fast/pod-delete.yaml',
 ] as const;
 
-/** One Go-built component: the wrapper module it comes from and the binaries it yields. */
-interface Component {
-  readonly name: 'kubernetes' | 'etcd' | 'kwok';
+/** A Go-built component: the wrapper module it comes from and the binaries it yields. */
+export interface GoComponent {
+  readonly name: string;
   readonly wrapper: string;
   readonly module: string;
   readonly binaries: readonly string[];
   readonly packages: readonly string[];
+}
+
+/** One of the test bed's own components. */
+interface Component extends GoComponent {
+  readonly name: 'kubernetes' | 'etcd' | 'kwok';
 }
 
 const components: readonly Component[] = [
@@ -91,7 +96,7 @@ export function cacheRoot(): string {
   return join(xdg, 'kulta', 'testbed');
 }
 
-function componentDir(c: Component): string {
+function componentDir(c: GoComponent): string {
   return join(cacheRoot(), `${c.name}-${componentVersion(c.wrapper, c.module)}`);
 }
 
@@ -121,7 +126,7 @@ async function hasGo(): Promise<boolean> {
   }
 }
 
-function run(command: string, args: readonly string[], cwd: string, onLine: Progress) {
+export function run(command: string, args: readonly string[], cwd: string, onLine: Progress) {
   return new Promise<void>((resolve, reject) => {
     const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     const tail: string[] = [];
@@ -146,7 +151,7 @@ function run(command: string, args: readonly string[], cwd: string, onLine: Prog
   });
 }
 
-function ldflags(c: Component, version: string): string {
+function ldflags(c: GoComponent, version: string): string {
   if (c.name !== 'kubernetes') return '-s -w';
   // Without these the binaries report v0.0.0-master, and version-gated defaults go wrong.
   const [major, minor] = version.replace(/^v/, '').split('.');
@@ -161,7 +166,7 @@ function ldflags(c: Component, version: string): string {
 }
 
 /** Builds one component into its cache folder, printing progress while Go compiles. */
-async function build(c: Component, progress: Progress): Promise<void> {
+async function build(c: GoComponent, progress: Progress): Promise<void> {
   const version = componentVersion(c.wrapper, c.module);
   const dir = componentDir(c);
   const staging = `${dir}.building-${String(process.pid)}`;
@@ -215,7 +220,7 @@ async function locate(c: Component, binary: string): Promise<string | undefined>
   return (await findPrebuilt(binary)) ?? (await cachedBinary(c, binary));
 }
 
-async function cachedBinary(c: Component, binary: string): Promise<string | undefined> {
+async function cachedBinary(c: GoComponent, binary: string): Promise<string | undefined> {
   const path = join(componentDir(c), binary);
   return (await isExecutable(path)) ? path : undefined;
 }
@@ -244,6 +249,29 @@ function missingMessage(missing: readonly Component[]): string {
     `into ${cacheRoot()}. Or point KUBEBUILDER_ASSETS at a folder holding these binaries`,
     `(the envtest layout), with KWOK's stage files built once into ${cacheRoot()}.`,
   ].join('\n');
+}
+
+/**
+ * One binary of a component beyond the test bed's own (e.g. Knative's ApiServerSource adapter):
+ * from the version-keyed cache, or built into it with Go once.
+ */
+export async function ensureGoBinary(
+  c: GoComponent,
+  binary: string,
+  progress: Progress,
+): Promise<string> {
+  const cached = await cachedBinary(c, binary);
+  if (cached) return cached;
+  if (!(await hasGo())) {
+    throw new Error(
+      `${binary} (${c.module} ${componentVersion(c.wrapper, c.module)}) is not in ${cacheRoot()} ` +
+        'and cannot be built: Go was not found on PATH. Install Go 1.26 or newer.',
+    );
+  }
+  await build(c, progress);
+  const built = await cachedBinary(c, binary);
+  if (!built) throw new Error(`${binary} is still missing after the build`);
+  return built;
 }
 
 /** Every binary the test bed needs, building any that are missing. */
