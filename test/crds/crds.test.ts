@@ -57,8 +57,15 @@ function faults(node: Schema, path: string): string[] {
 }
 
 describe('the CRDs in crds/', () => {
-  it('include the Rollout', () => {
-    expect(files).toContain('rollouts.kulta.io.yaml');
+  it('include the Rollout and the analysis kinds', () => {
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'rollouts.kulta.io.yaml',
+        'analysistemplates.kulta.io.yaml',
+        'clusteranalysistemplates.kulta.io.yaml',
+        'analysisruns.kulta.io.yaml',
+      ]),
+    );
   });
 
   it.each(files)('%s is a kulta.io CRD named after its file', (file) => {
