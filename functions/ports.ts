@@ -47,6 +47,11 @@ export interface TransitionNote {
   readonly at: string;
 }
 
+/** Takes the measurements of an AnalysisRun that are due, and writes them to its status. */
+export interface AnalysisMeasurer {
+  measure(namespace: string, name: string, now: string): Promise<unknown>;
+}
+
 /** Records transitions as Kubernetes Events. */
 export interface TransitionRecorder {
   record(ref: RolloutRef, note: TransitionNote): Promise<void>;

@@ -1,6 +1,12 @@
 // What a reconcile step does to the world: a closed union of idempotent, absolute actions.
 // Every action is fenced by the transition counter of the status it was derived from.
-import type { JsonObject } from './rollout/types.ts';
+import type { AnalysisTemplateRef, JsonObject } from './rollout/types.ts';
+
+/** An analysis argument with its value. */
+export interface ResolvedArg {
+  readonly name: string;
+  readonly value: string;
+}
 
 export type Action =
   /** Create the ReplicaSet of a revision (no-op if it exists). */
@@ -28,6 +34,21 @@ export type Action =
       readonly labels: Readonly<Record<string, string>>;
       readonly annotations: Readonly<Record<string, string>>;
     }
+  /** Create an AnalysisRun from templates and arguments (resolved by the adapter). */
+  | {
+      readonly kind: 'createAnalysisRun';
+      readonly name: string;
+      /** The step index it belongs to, or the background analysis. */
+      readonly role: number | 'background';
+      readonly podTemplateHash: string;
+      /** The stable revision's hash, for template arguments with podTemplateHashValue Stable. */
+      readonly stableHash: string;
+      readonly templates: readonly AnalysisTemplateRef[];
+      /** The Rollout's arguments, resolved; they override the templates' own values. */
+      readonly args: readonly ResolvedArg[];
+    }
+  /** Ask an AnalysisRun to stop measuring (spec.terminate). */
+  | { readonly kind: 'terminateAnalysisRun'; readonly name: string }
   /** Delete up to `count` of the rollout's pods created before `before` (spec.restartAt). */
   | { readonly kind: 'restartPods'; readonly before: string; readonly count: number }
   /** Delete an old ReplicaSet beyond revisionHistoryLimit. */

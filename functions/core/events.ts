@@ -16,9 +16,17 @@ import {
   serviceRemoved,
   serviceRolledBack,
   serviceUpgraded,
+  testSuiteRunFinished,
+  testSuiteRunStarted,
+  type AnalysisVerdict,
 } from './cdevents/index.ts';
 import type { Observed } from './observed.ts';
-import type { RolloutMeta, RolloutSpec, RolloutStatus } from './rollout/types.ts';
+import type {
+  AnalysisRunSummary,
+  RolloutMeta,
+  RolloutSpec,
+  RolloutStatus,
+} from './rollout/types.ts';
 
 /** How many undelivered CDEvents status.outbox holds before ordinary progress waits. */
 export const outboxLimit = 100;
@@ -109,6 +117,73 @@ function weightChanged(
   });
 }
 
+type Slot = 'currentStepAnalysisRunStatus' | 'currentBackgroundAnalysisRunStatus';
+
+/** The analysis whose summary this transition changed, with its templates as the suite name. */
+function changedAnalysis(
+  facts: TransitionFacts,
+): { slot: Slot; summary: AnalysisRunSummary; suiteName: string } | undefined {
+  const slots: Slot[] = ['currentStepAnalysisRunStatus', 'currentBackgroundAnalysisRunStatus'];
+  for (const slot of slots) {
+    const summary = facts.after.canary?.[slot];
+    const before = facts.before.canary?.[slot];
+    if (!summary || (before?.name === summary.name && before.status === summary.status)) continue;
+    return { slot, summary, suiteName: suiteOf(facts, slot) };
+  }
+  return undefined;
+}
+
+function suiteOf(facts: TransitionFacts, slot: Slot): string {
+  const analysis =
+    slot === 'currentBackgroundAnalysisRunStatus'
+      ? facts.spec.canary.analysis
+      : facts.spec.canary.steps.find((_, i) => i === facts.before.currentStepIndex);
+  const templates =
+    analysis && 'templates' in analysis
+      ? analysis.templates
+      : analysis?.kind === 'analysis'
+        ? analysis.analysis.templates
+        : [];
+  return templates.map((t) => t.templateName).join('+') || 'analysis';
+}
+
+const verdicts = new Set(['Successful', 'Failed', 'Error', 'Inconclusive']);
+
+function analysisEvents(facts: TransitionFacts, input: RolloutEventInput): CDEvent[] {
+  const changed = changedAnalysis(facts);
+  if (!changed) return [];
+  const analysis = { runName: changed.summary.name, suiteName: changed.suiteName };
+  if (facts.event === 'analysis-started') return [testSuiteRunStarted({ ...input, analysis })];
+  const status = changed.summary.status;
+  const verdict = verdicts.has(status) ? (status as AnalysisVerdict) : 'Error';
+  const message = changed.summary.message ?? facts.message;
+  const finished = testSuiteRunFinished({ ...input, analysis, verdict, message });
+  if (facts.event !== 'analysis-failed') return [finished];
+  const reason = verdict === 'Failed' ? 'AnalysisFailed' : 'AnalysisError';
+  return [
+    finished,
+    incidentDetected({
+      ...input,
+      reason,
+      description: facts.message,
+      analysisRunName: analysis.runName,
+    }),
+  ];
+}
+
+/** A completed analysis step: its run passed. */
+function analysisPassed(facts: TransitionFacts, input: RolloutEventInput): CDEvent[] {
+  if (facts.before.currentStep?.kind !== 'analysis') return [];
+  const summary = facts.after.canary?.currentStepAnalysisRunStatus;
+  if (!summary) return [];
+  const analysis = {
+    runName: summary.name,
+    suiteName: suiteOf(facts, 'currentStepAnalysisRunStatus'),
+  };
+  const verdict: AnalysisVerdict = summary.status === 'Successful' ? 'Successful' : 'Inconclusive';
+  return [testSuiteRunFinished({ ...input, analysis, verdict, message: facts.message })];
+}
+
 function progressEvents(facts: TransitionFacts, input: RolloutEventInput): CDEvent[] | undefined {
   const { before, after } = facts;
   switch (facts.event) {
@@ -121,12 +196,16 @@ function progressEvents(facts: TransitionFacts, input: RolloutEventInput): CDEve
       return [
         rolloutPaused({ ...input, pause: { reason: 'CanaryPauseStep', until: after.pauseEndsAt } }),
       ];
+    case 'analysis-started':
+    case 'analysis-failed':
+    case 'analysis-inconclusive':
+      return analysisEvents(facts, input);
     case 'step-completed': {
       const resumed =
         before.currentStep?.kind === 'pause'
           ? [rolloutResumed({ ...input, resume: { reason: facts.message } })]
           : [];
-      return [...resumed, ...stepStarted(facts, input)];
+      return [...resumed, ...analysisPassed(facts, input), ...stepStarted(facts, input)];
     }
     case 'promote-full-requested':
       return [rolloutPromoted({ ...input, promotion: { full: true } })];

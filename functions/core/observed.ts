@@ -39,10 +39,21 @@ export interface ObservedRoute {
   readonly consistent: boolean;
 }
 
+/** An AnalysisRun the rollout owns. */
+export interface ObservedAnalysisRun {
+  readonly name: string;
+  /** Pending, Running, Successful, Failed, Error or Inconclusive. */
+  readonly phase: string;
+  readonly message: string;
+  /** spec.terminate: asked to stop measuring. */
+  readonly terminated: boolean;
+}
+
 export interface Observed {
   readonly replicaSets: readonly ObservedReplicaSet[];
   readonly services: readonly ObservedService[];
   readonly routes: readonly ObservedRoute[];
+  readonly analysisRuns: readonly ObservedAnalysisRun[];
   /** Pods created before spec.restartAt, counted only while a restart is pending. */
   readonly podsToRestart?: number;
 }

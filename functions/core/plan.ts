@@ -1,6 +1,7 @@
 // One reconcile step, pure: plan({ rollout, observed, now }) → the next status and the actions
 // that bring the world to what that status stands for. No I/O, no clock, no randomness.
 import type { Action } from './actions.ts';
+import { analysisActions } from './canary/analysis.ts';
 import { appendHistory, decide, findReplicaSet, type Decision } from './canary/decide.ts';
 import { deriveWorldActions } from './canary/world.ts';
 import {
@@ -256,6 +257,7 @@ function outboxFull(status: RolloutStatus, events: EventConfig | undefined): boo
 function decideOrHold(rollout: Rollout, input: PlanInput, currentHash: string): Decision {
   const { observed, now } = input;
   const decision = decide({
+    meta: rollout.metadata,
     spec: rollout.spec,
     status: rollout.status,
     observed,
@@ -371,6 +373,7 @@ export function plan(input: PlanInput): Plan {
     actions: [
       ...deriveWorldActions(rollout, next, observed, now),
       ...restartActions(rollout.spec, next, observed, now),
+      ...analysisActions(rollout.metadata, rollout.spec, next, observed),
     ],
     event: transition?.event,
     active: isActive(next, observed),

@@ -28,6 +28,12 @@ export const watchedResources: readonly Watched[] = [
     kind: 'ReplicaSet',
     plural: 'replicasets',
   },
+  {
+    path: '/apis/kulta.io/v1alpha1/analysisruns',
+    apiVersion: 'kulta.io/v1alpha1',
+    kind: 'AnalysisRun',
+    plural: 'analysisruns',
+  },
 ];
 
 const phaseAction = { ADDED: 'add', MODIFIED: 'update', DELETED: 'delete' } as const;

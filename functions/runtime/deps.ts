@@ -1,6 +1,7 @@
 // Wires the real adapters from the environment: kubeconfig (in-cluster or $KUBECONFIG), clock.
 import type { KubeConfig } from '@kubernetes/client-node';
 import { KubernetesRolloutStore } from '../adapters/kubernetes/rollouts.ts';
+import { KubernetesAnalysisRuns } from '../adapters/kubernetes/analysis-runs.ts';
 import { KubernetesTransitionRecorder } from '../adapters/kubernetes/events.ts';
 import { PooledKubeConfig } from '../adapters/kubernetes/kubeconfig.ts';
 import { KubernetesWorld } from '../adapters/kubernetes/world.ts';
@@ -51,6 +52,7 @@ export function kubernetesDeps(
     rollouts: new KubernetesRolloutStore(kc),
     world: new KubernetesWorld(kc),
     recorder: new KubernetesTransitionRecorder(kc),
+    analysis: new KubernetesAnalysisRuns(kc),
     ...(events ? { events } : {}),
   };
 }

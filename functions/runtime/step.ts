@@ -7,6 +7,7 @@ import type { RolloutSpec, RolloutStatus } from '../core/rollout/types.ts';
 import { MalformedObjectError, parseRollout, type ParsedRollout } from '../core/rollout/parse.ts';
 import type { EventConfig } from '../core/events.ts';
 import type {
+  AnalysisMeasurer,
   Clock,
   EventSink,
   Fence,
@@ -22,6 +23,8 @@ export interface StepDeps {
   readonly clock: Clock;
   readonly rollouts: RolloutStore;
   readonly world: World;
+  /** Measures the rollout's AnalysisRuns when due; without it analyses never progress. */
+  readonly analysis?: AnalysisMeasurer;
   /** Kubernetes Events for transitions; optional so pure-shell tests can leave it out. */
   readonly recorder?: TransitionRecorder;
   /** CDEvents: where they go and what they say about their origin. Without it none are recorded. */
@@ -51,7 +54,7 @@ export interface Delivery {
   readonly pending: number;
 }
 
-const emptyWorld = { replicaSets: [], services: [], routes: [] } as const;
+const emptyWorld = { replicaSets: [], services: [], routes: [], analysisRuns: [] } as const;
 
 function isActiveLabelled(raw: unknown): boolean {
   const labels = (raw as { metadata?: { labels?: Record<string, string> } }).metadata?.labels;
@@ -87,6 +90,25 @@ async function applyInOrder(
   if (!spec) return;
   for (const action of p.actions) await deps.world.apply(action, fence, spec);
 }
+
+/**
+ * Measures the rollout's unfinished AnalysisRuns (the measurer knows what is due). A run's new
+ * status is an event of its own, which brings the verdict back to the planner.
+ */
+async function measureRuns(
+  deps: StepDeps,
+  ref: RolloutRef,
+  observed: Observed,
+  now: string,
+): Promise<void> {
+  if (!deps.analysis) return;
+  for (const run of observed.analysisRuns) {
+    if (finishedPhases.has(run.phase)) continue;
+    await deps.analysis.measure(ref.namespace, run.name, now);
+  }
+}
+
+const finishedPhases = new Set(['Successful', 'Failed', 'Error', 'Inconclusive']);
 
 async function recordTransition(
   deps: StepDeps,
@@ -173,6 +195,7 @@ export async function reconcileStep(deps: StepDeps, ref: RolloutRef): Promise<St
     applyInOrder(deps, p, fence, spec),
     recordTransition(deps, ref, metadata.uid, p),
   ]);
+  await measureRuns(deps, ref, observed, now);
   const delivery = await deliverOutbox(deps, ref, committed, p.nextStatus);
   const relabel = isActiveLabelled(raw) !== p.active;
   if (relabel) await deps.rollouts.setActive(ref, p.active);

@@ -116,8 +116,17 @@ describe('a canary over an HTTPRoute', () => {
       () => app.status(),
       (s) => s.phase === 'Healthy' && s.stableRS === before.currentPodHash,
     );
-    expect(await app.serviceHash('stable')).toBe(status.stableRS);
-    expect(await app.weights()).toEqual([100, 0]);
+    // The world follows the committed status within the same step, just after the commit.
+    await eventually(
+      'the stable Service on the new revision',
+      () => app.serviceHash('stable'),
+      (h) => h === status.stableRS,
+    );
+    await eventually(
+      'traffic back to 100/0',
+      () => app.weights(),
+      (w) => w[0] === 100 && w[1] === 0,
+    );
     expect((status.stepHistory ?? []).map((s) => s.index)).toEqual([0, 1, 2, 3]);
     await eventually(
       'the old revision scaled down after scaleDownDelaySeconds',
@@ -168,7 +177,11 @@ describe('a canary over an HTTPRoute', () => {
       () => app.status(),
       (s) => s.phase === 'Degraded',
     );
-    expect(await app.weights()).toEqual([100, 0]);
+    await eventually(
+      'traffic back on stable',
+      () => app.weights(),
+      (w) => w[0] === 100 && w[1] === 0,
+    );
     await eventually(
       'the aborted canary scaled to 0 after abortScaleDownDelaySeconds',
       () => app.replicaSets(),

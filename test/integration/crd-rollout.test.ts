@@ -130,6 +130,28 @@ describe('a Rollout that Argo Rollouts would accept', () => {
       },
     ],
     [
+      'analysis steps and background analysis',
+      (r) => {
+        canary(r).steps = [
+          { setWeight: 20 },
+          {
+            analysis: {
+              templates: [
+                { templateName: 'success-rate' },
+                { templateName: 'latency', clusterScope: true },
+              ],
+              args: [
+                { name: 'service', value: 'web' },
+                { name: 'canary-hash', valueFrom: { podTemplateHashValue: 'Latest' } },
+                { name: 'app', valueFrom: { fieldRef: { fieldPath: "metadata.labels['app']" } } },
+              ],
+            },
+          },
+        ];
+        canary(r).analysis = { templates: [{ templateName: 'errors' }], startingStep: 1 };
+      },
+    ],
+    [
       'setCanaryScale steps',
       (r) => {
         canary(r).steps = [
@@ -288,16 +310,19 @@ const badSpecs: [string, Change, string][] = [
     'the setHeaderRoute step is not supported yet by KULTA',
   ],
   [
-    'an analysis step',
-    step({ analysis: { templates: [{ templateName: 'success-rate' }] } }),
-    'analysis is not supported yet',
+    'an analysis step without templates',
+    step({ analysis: { templates: [] } }),
+    'spec.strategy.canary.steps[0].analysis.templates: Invalid value: 0: spec.strategy.canary.steps[0].analysis.templates in body should have at least 1 items',
   ],
   [
-    'background analysis',
-    (r) => {
-      canary(r).analysis = { templates: [{ templateName: 'success-rate' }] };
-    },
-    'analysis is not supported yet',
+    'an analysis argument with both value and valueFrom',
+    step({
+      analysis: {
+        templates: [{ templateName: 'success-rate' }],
+        args: [{ name: 'svc', value: 'web', valueFrom: { podTemplateHashValue: 'Stable' } }],
+      },
+    }),
+    'argument "svc" must set exactly one of value or valueFrom',
   ],
   [
     'a selector the template labels do not match',

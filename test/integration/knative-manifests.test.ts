@@ -118,7 +118,7 @@ describe('events', () => {
     }
   });
 
-  it('watches Rollouts and revision ReplicaSets in Resource mode into the Broker', () => {
+  it('watches Rollouts, revision ReplicaSets and AnalysisRuns in Resource mode into the Broker', () => {
     const source = named('ApiServerSource', 'kulta-rollouts');
     expect(source.spec).toMatchObject({
       mode: 'Resource',
@@ -132,6 +132,11 @@ describe('events', () => {
           selector: {
             matchExpressions: [{ key: 'rollouts-pod-template-hash', operator: 'Exists' }],
           },
+        },
+        {
+          apiVersion: 'kulta.io/v1alpha1',
+          kind: 'AnalysisRun',
+          selector: { matchExpressions: [{ key: 'kulta.io/rollout', operator: 'Exists' }] },
         },
       ],
     });

@@ -1,7 +1,11 @@
 // An in-memory world for planner tests: applies actions the way the Kubernetes adapter does,
 // and (by default) makes pods available at once, so a rollout can be walked step by step.
 import type { Action } from '../../functions/core/actions.ts';
-import type { Observed, ObservedReplicaSet } from '../../functions/core/observed.ts';
+import type {
+  Observed,
+  ObservedAnalysisRun,
+  ObservedReplicaSet,
+} from '../../functions/core/observed.ts';
 import { templateImage } from '../../functions/core/events.ts';
 import { plan, type Plan } from '../../functions/core/plan.ts';
 import { podTemplateHash } from '../../functions/core/rollout/hash.ts';
@@ -22,6 +26,8 @@ export class SimulatedWorld {
   /** Pods older than spec.restartAt (the test sets it when it asks for a restart). */
   podsToRestart: number | undefined;
   restarted = 0;
+  /** AnalysisRuns the planner asked for; tests set their phase as a measurement would. */
+  analysisRuns: ObservedAnalysisRun[] = [];
 
   observed(): Observed {
     return {
@@ -32,6 +38,7 @@ export class SimulatedWorld {
         podTemplateHash: hash,
       })),
       ...(this.podsToRestart === undefined ? {} : { podsToRestart: this.podsToRestart }),
+      analysisRuns: [...this.analysisRuns],
       routes: [
         {
           namespace: 'shop',
@@ -84,6 +91,19 @@ export class SimulatedWorld {
           rs.name === action.name
             ? { ...rs, podMetadata: { labels: action.labels, annotations: action.annotations } }
             : rs,
+        );
+        return;
+      case 'createAnalysisRun':
+        this.analysisRuns.push({
+          name: action.name,
+          phase: 'Running',
+          message: '',
+          terminated: false,
+        });
+        return;
+      case 'terminateAnalysisRun':
+        this.analysisRuns = this.analysisRuns.map((r) =>
+          r.name === action.name ? { ...r, terminated: true } : r,
         );
         return;
       case 'restartPods':

@@ -22,6 +22,7 @@ import type { JsonObject, PodMetadata, RolloutSpec } from '../../core/rollout/ty
 import type { Fence, RolloutRef, World } from '../../ports.ts';
 import { classify, isConflict, isNotFound } from './errors.ts';
 import { fenceAnnotations, fenceKey, isFencedOut } from './fence.ts';
+import { AnalysisRunLauncher } from './analysis-launch.ts';
 import { KubernetesPods } from './pods.ts';
 
 export const revisionAnnotation = 'kulta.io/revision';
@@ -74,13 +75,20 @@ export async function retryOnConflict(what: string, attempt: () => Promise<void>
   }
 }
 
+/** Only rollouts with analysis pay for listing AnalysisRuns. */
+function usesAnalysis(spec: RolloutSpec): boolean {
+  return spec.canary.analysis !== undefined || spec.canary.steps.some((s) => s.kind === 'analysis');
+}
+
 export class KubernetesWorld implements World {
   readonly #apps: AppsV1Api;
   readonly #core: CoreV1Api;
   readonly #custom: CustomObjectsApi;
   readonly #pods: KubernetesPods;
+  readonly #runs: AnalysisRunLauncher;
 
   constructor(kc: KubeConfig) {
+    this.#runs = new AnalysisRunLauncher(kc);
     this.#pods = new KubernetesPods(kc);
     this.#apps = kc.makeApiClient(AppsV1Api);
     this.#core = kc.makeApiClient(CoreV1Api);
@@ -93,13 +101,20 @@ export class KubernetesWorld implements World {
     spec: RolloutSpec,
     restartBefore?: string,
   ): Promise<Observed> {
-    const [replicaSets, services, routes, old] = await Promise.all([
+    const [replicaSets, services, routes, analysisRuns, old] = await Promise.all([
       this.#replicaSets(ref, uid, spec),
       this.#services(ref, spec),
       this.#routes(spec),
+      usesAnalysis(spec) ? this.#runs.list(ref, uid) : [],
       restartBefore === undefined ? undefined : this.#pods.createdBefore(ref, spec, restartBefore),
     ]);
-    return { replicaSets, services, routes, ...(old ? { podsToRestart: old.length } : {}) };
+    return {
+      replicaSets,
+      services,
+      routes,
+      analysisRuns,
+      ...(old ? { podsToRestart: old.length } : {}),
+    };
   }
 
   async #replicaSets(
@@ -201,6 +216,10 @@ export class KubernetesWorld implements World {
         return this.#pods.restart(action, fence, spec);
       case 'setPodMetadata':
         return this.#pods.relabel(action, fence);
+      case 'createAnalysisRun':
+        return this.#runs.create(action, fence);
+      case 'terminateAnalysisRun':
+        return this.#runs.terminate(action.name, fence);
       case 'setServiceSelector':
         return this.#setServiceSelector(action, fence);
       case 'setRouteWeights':

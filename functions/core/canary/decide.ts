@@ -3,6 +3,7 @@
 import { addSeconds } from '../duration.ts';
 import type { Observed, ObservedReplicaSet } from '../observed.ts';
 import type {
+  RolloutMeta,
   RolloutSpec,
   RolloutStatus,
   StepRecord,
@@ -10,12 +11,14 @@ import type {
   WeightDestination,
 } from '../rollout/types.ts';
 import { PauseReason } from '../rollout/types.ts';
+import { backgroundRunName, decideRun, findRun, stepRunName } from './analysis.ts';
 import { desiredCanaryReplicas } from './replicas.ts';
 
 /** How many transitions status.history keeps. */
 export const historyLimit = 20;
 
 export interface DecideInput {
+  readonly meta: RolloutMeta;
   readonly spec: RolloutSpec;
   readonly status: RolloutStatus;
   readonly observed: Observed;
@@ -166,7 +169,7 @@ function trafficBackToStable(input: DecideInput): RolloutStatus {
   const { spec, status } = input;
   const stable = status.stableRS ?? input.currentHash;
   const canary = status.currentPodHash ?? input.currentHash;
-  return { ...status, canary: { weights: weights(spec, stable, canary, 0) } };
+  return { ...status, canary: { ...status.canary, weights: weights(spec, stable, canary, 0) } };
 }
 
 /** Abort: traffic to 0 first, confirmed on every route, then the scale-down countdown. */
@@ -249,7 +252,7 @@ function promote(input: DecideInput): Decision {
       stableRS: hash,
       promoteFull: undefined,
       retiring,
-      canary: { weights: weights(spec, hash, hash, 0) },
+      canary: { ...status.canary, weights: weights(spec, hash, hash, 0) },
     },
   };
 }
@@ -300,7 +303,10 @@ function decideSetWeight(input: DecideInput, index: number, weight: number): Dec
       status: {
         ...status,
         lastProgressAt: input.now,
-        canary: { weights: weights(spec, stable, status.currentPodHash ?? '', weight) },
+        canary: {
+          ...status.canary,
+          weights: weights(spec, stable, status.currentPodHash ?? '', weight),
+        },
       },
     };
   }
@@ -333,7 +339,42 @@ function decideStep(input: DecideInput): Decision {
       return canaryAvailable(input, index)
         ? advance(input, index, 'canary scaled')
         : unchanged(status);
+    case 'analysis':
+      return decideAnalysisStep(input, index);
   }
+}
+
+/** An analysis step: continue on success (or on promote after an inconclusive verdict). */
+function decideAnalysisStep(input: DecideInput, index: number): Decision {
+  const { status } = input;
+  const run = findRun(input.observed, stepRunName(input.meta, status));
+  if (!run) return unchanged(status);
+  const last = status.canary?.currentStepAnalysisRunStatus;
+  const promotedPastInconclusive =
+    last?.name === run.name &&
+    last.status === 'Inconclusive' &&
+    status.controllerPause === true &&
+    (status.pauseConditions ?? []).length === 0;
+  if (run.phase === 'Successful' || promotedPastInconclusive) {
+    const why =
+      run.phase === 'Successful' ? `analysis ${run.name} succeeded` : 'promoted by operator';
+    const next = advance(input, index, why);
+    const summary = { name: run.name, status: run.phase };
+    return {
+      ...next,
+      status: {
+        ...next.status,
+        canary: { ...next.status.canary, currentStepAnalysisRunStatus: summary },
+      },
+    };
+  }
+  return decideRun(status, run, 'currentStepAnalysisRunStatus', input.now) ?? unchanged(status);
+}
+
+/** The background analysis can abort or pause a canary at any step. */
+function decideBackground(input: DecideInput): Decision | undefined {
+  const run = findRun(input.observed, backgroundRunName(input.meta, input.spec, input.status));
+  return decideRun(input.status, run, 'currentBackgroundAnalysisRunStatus', input.now);
 }
 
 /** The transition this step makes, if any. Bookkeeping (history, counts, phase) is elsewhere. */
@@ -348,7 +389,7 @@ export function decide(input: DecideInput): Decision {
   const aborting = decideAbort(input);
   if (aborting) return aborting;
   if (status.currentPodHash === status.stableRS || input.spec.paused) return unchanged(status);
-  return decideStep(input);
+  return decideBackground(input) ?? decideStep(input);
 }
 
 export function appendHistory(

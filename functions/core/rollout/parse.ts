@@ -2,6 +2,7 @@
 // schema refuses most bad specs; what it cannot check is reported here with the field's path.
 import { DurationError, parseDuration } from '../duration.ts';
 import type {
+  AnalysisArg,
   CanaryScale,
   CanaryStrategy,
   GatewayApiRouting,
@@ -11,6 +12,7 @@ import type {
   PodMetadata,
   RolloutMeta,
   RolloutSpec,
+  RolloutAnalysis,
   RolloutStatus,
   Step,
 } from './types.ts';
@@ -84,7 +86,7 @@ function parseStep(raw: Json | undefined, path: string, errors: string[]): Step 
   const s = obj(raw);
   const keys = Object.keys(s);
   if (keys.length !== 1) {
-    errors.push(`${path} must set exactly one of setWeight, pause, setCanaryScale`);
+    errors.push(`${path} must set exactly one of setWeight, pause, setCanaryScale, analysis`);
     return undefined;
   }
   if ('setWeight' in s) {
@@ -101,6 +103,7 @@ function parseStep(raw: Json | undefined, path: string, errors: string[]): Step 
     return parsePauseDuration(d, path, errors);
   }
   if ('setCanaryScale' in s) return parseCanaryScale(obj(s.setCanaryScale), path, errors);
+  if ('analysis' in s) return parseAnalysisStep(obj(s.analysis), `${path}.analysis`, errors);
   errors.push(`${path}: "${keys[0] ?? ''}" steps are not supported by KULTA`);
   return undefined;
 }
@@ -115,6 +118,56 @@ function parsePauseDuration(value: Json, path: string, errors: string[]): Step |
     errors.push(`${path}.pause.duration: ${error.message}`);
     return undefined;
   }
+}
+
+function parseArg(raw: Json | undefined, path: string, errors: string[]): AnalysisArg | undefined {
+  const a = obj(raw);
+  const name = str(a.name);
+  if (!name) {
+    errors.push(`${path}.name is required`);
+    return undefined;
+  }
+  if (typeof a.value === 'string') return { name, kind: 'value', value: a.value };
+  const from = obj(a.valueFrom);
+  const which = from.podTemplateHashValue;
+  if (which === 'Stable' || which === 'Latest') return { name, kind: 'podTemplateHash', which };
+  const fieldPath = str(obj(from.fieldRef).fieldPath);
+  if (fieldPath) return { name, kind: 'fieldRef', fieldPath };
+  errors.push(
+    `${path} needs value, valueFrom.podTemplateHashValue (Stable|Latest) or valueFrom.fieldRef.fieldPath`,
+  );
+  return undefined;
+}
+
+function parseAnalysis(a: JsonObject, path: string, errors: string[]): RolloutAnalysis | undefined {
+  const rawTemplates = Array.isArray(a.templates) ? a.templates : [];
+  const templates = rawTemplates
+    .map((t) => ({
+      templateName: str(obj(t).templateName) ?? '',
+      clusterScope: obj(t).clusterScope === true,
+    }))
+    .filter((t) => t.templateName !== '');
+  if (templates.length === 0) {
+    errors.push(`${path}.templates must name at least one AnalysisTemplate (templateName)`);
+    return undefined;
+  }
+  const rawArgs = Array.isArray(a.args) ? a.args : [];
+  const args = rawArgs
+    .map((r, i) => parseArg(r, `${path}.args[${String(i)}]`, errors))
+    .filter((x) => x !== undefined);
+  return { templates, args };
+}
+
+function parseAnalysisStep(a: JsonObject, path: string, errors: string[]): Step | undefined {
+  const analysis = parseAnalysis(a, path, errors);
+  return analysis ? { kind: 'analysis', analysis } : undefined;
+}
+
+/** Background analysis (strategy.canary.analysis), with the step it starts at. */
+function parseBackground(canary: JsonObject, errors: string[]): CanaryStrategy['analysis'] {
+  if (!isObject(canary.analysis)) return undefined;
+  const analysis = parseAnalysis(canary.analysis, 'spec.strategy.canary.analysis', errors);
+  return analysis ? { ...analysis, startingStep: int(canary.analysis.startingStep, 0) } : undefined;
 }
 
 function parseCanaryScale(s: JsonObject, path: string, errors: string[]): Step | undefined {
@@ -195,6 +248,7 @@ function parseCanary(canary: JsonObject, namespace: string, errors: string[]): C
     stableMetadata: podMetadata(canary.stableMetadata),
     trafficRouting,
     steps,
+    analysis: parseBackground(canary, errors),
   };
 }
 

@@ -20,6 +20,26 @@ export interface PodMetadata {
   readonly annotations: Readonly<Record<string, string>>;
 }
 
+/** An AnalysisTemplate (or ClusterAnalysisTemplate) a Rollout names. */
+export interface AnalysisTemplateRef {
+  readonly templateName: string;
+  readonly clusterScope: boolean;
+}
+
+/** A Rollout's analysis argument: a value, or where the value comes from. */
+export type AnalysisArg =
+  | { readonly name: string; readonly kind: 'value'; readonly value: string }
+  /** The stable or the latest (canary) revision's pod-template hash. */
+  | { readonly name: string; readonly kind: 'podTemplateHash'; readonly which: 'Stable' | 'Latest' }
+  /** A field of the Rollout: metadata.name, metadata.namespace, metadata.labels['k'], … */
+  | { readonly name: string; readonly kind: 'fieldRef'; readonly fieldPath: string };
+
+/** Templates and arguments of one analysis (a step, or the background analysis). */
+export interface RolloutAnalysis {
+  readonly templates: readonly AnalysisTemplateRef[];
+  readonly args: readonly AnalysisArg[];
+}
+
 /** One canary step. Exactly one action per step, as Argo. */
 export type Step =
   /** Route `weight` percent of traffic to the canary once its pods are available. */
@@ -27,7 +47,9 @@ export type Step =
   /** Wait `durationSeconds`, or until promoted when undefined. */
   | { readonly kind: 'pause'; readonly durationSeconds: number | undefined }
   /** Size the canary independently of its traffic weight. */
-  | { readonly kind: 'setCanaryScale'; readonly scale: CanaryScale };
+  | { readonly kind: 'setCanaryScale'; readonly scale: CanaryScale }
+  /** Run an analysis; continue when it succeeds, abort when it fails, pause when unclear. */
+  | { readonly kind: 'analysis'; readonly analysis: RolloutAnalysis };
 
 export type StepKind = Step['kind'];
 
@@ -54,6 +76,8 @@ export interface CanaryStrategy {
   readonly stableMetadata: PodMetadata;
   readonly trafficRouting: GatewayApiRouting | undefined;
   readonly steps: readonly Step[];
+  /** Background analysis, running from `startingStep` until promotion. */
+  readonly analysis: (RolloutAnalysis & { readonly startingStep: number }) | undefined;
 }
 
 export interface RolloutSpec {
@@ -97,12 +121,21 @@ export type Phase = (typeof Phase)[keyof typeof Phase];
 export const PauseReason = {
   /** A `pause` step is waiting (for its duration, or for promote). */
   CanaryPauseStep: 'CanaryPauseStep',
+  /** An analysis could not decide: a person looks, then promotes or aborts. */
+  InconclusiveAnalysisRun: 'InconclusiveAnalysisRun',
 } as const;
 export type PauseReason = (typeof PauseReason)[keyof typeof PauseReason];
 
 export interface PauseCondition {
   readonly reason: string;
   readonly startTime: string;
+}
+
+/** Where an AnalysisRun stands, as the Rollout's status shows it (Argo's RolloutAnalysisRunStatus). */
+export interface AnalysisRunSummary {
+  readonly name: string;
+  readonly status: string;
+  readonly message?: string;
 }
 
 export interface Condition {
@@ -167,6 +200,9 @@ export interface RolloutStatus {
   readonly collisionCount?: number;
   readonly canary?: {
     readonly weights?: { readonly canary: WeightDestination; readonly stable: WeightDestination };
+    /** Argo's: the analysis of the current step, and the background analysis. */
+    readonly currentStepAnalysisRunStatus?: AnalysisRunSummary;
+    readonly currentBackgroundAnalysisRunStatus?: AnalysisRunSummary;
   };
   readonly conditions?: readonly Condition[];
   /** KULTA: monotonic transition counter; every owned write is fenced by it. */

@@ -94,8 +94,22 @@ describe('spec errors name the field and the fix', () => {
     },
     {
       name: 'an Argo step KULTA does not support',
-      rollout: aRollout().steps({ setWeight: 10 }, { analysis: { templates: [] } }),
-      error: 'spec.strategy.canary.steps[1]: "analysis" steps are not supported by KULTA',
+      rollout: aRollout().steps({ setWeight: 10 }, { experiment: { templates: [] } }),
+      error: 'spec.strategy.canary.steps[1]: "experiment" steps are not supported by KULTA',
+    },
+    {
+      name: 'an analysis step without templates',
+      rollout: aRollout().steps({ analysis: { templates: [] } }),
+      error:
+        'spec.strategy.canary.steps[0].analysis.templates must name at least one AnalysisTemplate (templateName)',
+    },
+    {
+      name: 'an analysis argument without a value',
+      rollout: aRollout().steps({
+        analysis: { templates: [{ templateName: 'rate' }], args: [{ name: 'service' }] },
+      }),
+      error:
+        'spec.strategy.canary.steps[0].analysis.args[0] needs value, valueFrom.podTemplateHashValue (Stable|Latest) or valueFrom.fieldRef.fieldPath',
     },
     {
       name: 'another traffic router',

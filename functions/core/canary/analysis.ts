@@ -1,0 +1,199 @@
+// Analysis in a canary: which AnalysisRuns the committed status stands for (named from it, so
+// world = f(status)), and what their verdicts do: Successful continues, Failed or Error abort,
+// Inconclusive pauses for a person (reason InconclusiveAnalysisRun).
+import type { Action, ResolvedArg } from '../actions.ts';
+import type { Observed, ObservedAnalysisRun } from '../observed.ts';
+import { fnv1a32 } from '../rollout/hash.ts';
+import {
+  PauseReason,
+  type AnalysisRunSummary,
+  type RolloutAnalysis,
+  type RolloutMeta,
+  type RolloutSpec,
+  type RolloutStatus,
+} from '../rollout/types.ts';
+
+/** A short, stable tag of a time: runs of a re-entered step (after a retry) get a new name. */
+function tag(startedAt: string): string {
+  return fnv1a32(startedAt).toString(36);
+}
+
+/** The run of the analysis step being executed, if the current step is one. */
+export function stepRunName(meta: RolloutMeta, status: RolloutStatus): string | undefined {
+  const step = status.currentStep;
+  if (step?.kind !== 'analysis' || !status.currentPodHash) return undefined;
+  return `${meta.name}-${status.currentPodHash}-${String(step.index)}-${tag(step.startedAt)}`;
+}
+
+/** The background analysis run of the current revision's attempt, once it is due. */
+export function backgroundRunName(
+  meta: RolloutMeta,
+  spec: RolloutSpec,
+  status: RolloutStatus,
+): string | undefined {
+  const background = spec.canary.analysis;
+  const first = status.stepHistory?.[0];
+  if (!background || !first || !status.currentPodHash) return undefined;
+  if (status.currentPodHash === status.stableRS || status.abortedAt !== undefined) return undefined;
+  if ((status.currentStepIndex ?? 0) < background.startingStep) return undefined;
+  return `${meta.name}-${status.currentPodHash}-bg-${tag(first.startedAt)}`;
+}
+
+export function findRun(
+  observed: Observed,
+  name: string | undefined,
+): ObservedAnalysisRun | undefined {
+  return name === undefined ? undefined : observed.analysisRuns.find((r) => r.name === name);
+}
+
+const finished = new Set(['Successful', 'Failed', 'Error', 'Inconclusive']);
+
+/** The value of a field of the Rollout for a fieldRef argument (Argo's supported paths). */
+function fieldValue(meta: RolloutMeta, path: string): string | undefined {
+  if (path === 'metadata.name') return meta.name;
+  if (path === 'metadata.namespace') return meta.namespace;
+  if (path === 'metadata.uid') return meta.uid;
+  const match = /^metadata\.(labels|annotations)\[['"](.+)['"]\]$/.exec(path);
+  if (!match?.[2]) return undefined;
+  return (match[1] === 'labels' ? meta.labels : meta.annotations)[match[2]];
+}
+
+/** The Rollout's arguments as values; an unresolvable fieldRef is left for the run to report. */
+function resolveArgs(
+  meta: RolloutMeta,
+  analysis: RolloutAnalysis,
+  status: RolloutStatus,
+): ResolvedArg[] {
+  return analysis.args.map((arg) => {
+    switch (arg.kind) {
+      case 'value':
+        return { name: arg.name, value: arg.value };
+      case 'podTemplateHash':
+        return {
+          name: arg.name,
+          value: (arg.which === 'Stable' ? status.stableRS : status.currentPodHash) ?? '',
+        };
+      case 'fieldRef':
+        return { name: arg.name, value: fieldValue(meta, arg.fieldPath) ?? '' };
+    }
+  });
+}
+
+function createRun(
+  meta: RolloutMeta,
+  run: { readonly name: string; readonly role: number | 'background' },
+  analysis: RolloutAnalysis,
+  status: RolloutStatus,
+): Action {
+  return {
+    kind: 'createAnalysisRun',
+    ...run,
+    podTemplateHash: status.currentPodHash ?? '',
+    stableHash: status.stableRS ?? '',
+    templates: analysis.templates,
+    args: resolveArgs(meta, analysis, status),
+  };
+}
+
+/** The runs the committed status stands for: the current analysis step's and the background one. */
+function wantedRuns(meta: RolloutMeta, spec: RolloutSpec, status: RolloutStatus): Action[] {
+  const runs: Action[] = [];
+  const stepName = stepRunName(meta, status);
+  const step = spec.canary.steps[status.currentStepIndex ?? 0];
+  if (stepName && step?.kind === 'analysis') {
+    runs.push(
+      createRun(
+        meta,
+        { name: stepName, role: status.currentStepIndex ?? 0 },
+        step.analysis,
+        status,
+      ),
+    );
+  }
+  const bgName = backgroundRunName(meta, spec, status);
+  if (bgName && spec.canary.analysis) {
+    runs.push(createRun(meta, { name: bgName, role: 'background' }, spec.canary.analysis, status));
+  }
+  return runs;
+}
+
+/** Runs to create (those wanted and missing) and runs to stop (every other one still measuring). */
+export function analysisActions(
+  meta: RolloutMeta,
+  spec: RolloutSpec,
+  status: RolloutStatus,
+  observed: Observed,
+): Action[] {
+  const inCanary = status.currentPodHash !== status.stableRS && status.abortedAt === undefined;
+  const wanted = inCanary ? wantedRuns(meta, spec, status) : [];
+  const keep = new Set(wanted.map((a) => (a.kind === 'createAnalysisRun' ? a.name : '')));
+  const create = wanted.filter((a) => a.kind === 'createAnalysisRun' && !findRun(observed, a.name));
+  const stop: Action[] = observed.analysisRuns
+    .filter((run) => !keep.has(run.name) && !run.terminated && !finished.has(run.phase))
+    .map((run) => ({ kind: 'terminateAnalysisRun', name: run.name }));
+  return [...create, ...stop];
+}
+
+export interface AnalysisDecision {
+  readonly status: RolloutStatus;
+  readonly event: string;
+  readonly message: string;
+}
+
+function summary(run: ObservedAnalysisRun): AnalysisRunSummary {
+  return { name: run.name, status: run.phase, ...(run.message ? { message: run.message } : {}) };
+}
+
+function sameSummary(a: AnalysisRunSummary | undefined, b: AnalysisRunSummary): boolean {
+  return a?.name === b.name && a.status === b.status && a.message === b.message;
+}
+
+type Slot = 'currentStepAnalysisRunStatus' | 'currentBackgroundAnalysisRunStatus';
+
+function withSummary(status: RolloutStatus, slot: Slot, run: ObservedAnalysisRun): RolloutStatus {
+  return { ...status, canary: { ...status.canary, [slot]: summary(run) } };
+}
+
+/**
+ * What a run's verdict does to the rollout. Undefined: nothing to decide yet (or already done).
+ * A changed summary without a verdict is a transition too ("analysis-started", once).
+ */
+export function decideRun(
+  status: RolloutStatus,
+  run: ObservedAnalysisRun | undefined,
+  slot: Slot,
+  now: string,
+): AnalysisDecision | undefined {
+  if (!run) return undefined;
+  const before = status.canary?.[slot];
+  if (sameSummary(before, summary(run))) return undefined;
+  const next = withSummary(status, slot, run);
+  const what = slot === 'currentBackgroundAnalysisRunStatus' ? 'background analysis' : 'analysis';
+  const why = run.message ? `: ${run.message}` : '';
+  if (run.phase === 'Failed' || run.phase === 'Error') {
+    return {
+      event: 'analysis-failed',
+      message: `${what} ${run.name} ${run.phase}${why}; aborting`,
+      status: { ...next, abort: true },
+    };
+  }
+  if (run.phase === 'Inconclusive') {
+    return {
+      event: 'analysis-inconclusive',
+      message: `${what} ${run.name} is inconclusive${why}; paused for a person to promote or abort`,
+      status: {
+        ...next,
+        controllerPause: true,
+        pauseConditions: [{ reason: PauseReason.InconclusiveAnalysisRun, startTime: now }],
+      },
+    };
+  }
+  if (before?.name !== run.name) {
+    return { event: 'analysis-started', message: `${what} ${run.name} started`, status: next };
+  }
+  return {
+    event: 'analysis-progressed',
+    message: `${what} ${run.name} is ${run.phase}`,
+    status: next,
+  };
+}

@@ -1,0 +1,200 @@
+// Canaries judged by a real Prometheus, driven only by the local runner: a healthy canary is
+// promoted, an error rate over the threshold aborts (traffic back on stable), an empty result
+// pauses for a person (no-data policy inconclusive), and a failing background analysis aborts.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { JsonObject } from '../../functions/core/rollout/types.ts';
+import { startLocalRunner, type LocalRunner } from '../../functions/local/runner.ts';
+import { createLogger } from '../../functions/runtime/logger.ts';
+import { CanaryApp, rolloutManifest } from '../support/canary-app.ts';
+import { eventually, tempNamespace, testKube } from '../support/kube.ts';
+import {
+  startExporter,
+  startPrometheus,
+  type TestExporter,
+  type TestPrometheus,
+} from '../support/prometheus.ts';
+
+const kube = testKube();
+let ns: Awaited<ReturnType<typeof tempNamespace>>;
+let runner: LocalRunner;
+let exporter: TestExporter;
+let prometheus: TestPrometheus;
+
+beforeAll(async () => {
+  ns = await tempNamespace(kube, 'analysis');
+  exporter = await startExporter();
+  exporter.set('app_error_ratio', { app: 'good' }, 0.01);
+  exporter.set('app_error_ratio', { app: 'bad' }, 0.2);
+  exporter.set('app_error_ratio', { app: 'bg' }, 0.3);
+  prometheus = await startPrometheus({ scrapeTargets: [exporter.target], scrapeInterval: '1s' });
+  await eventually(
+    'the first scrape',
+    async () =>
+      (await fetch(`${prometheus.url}/api/v1/query?query=app_error_ratio`)).json() as Promise<{
+        data: { result: unknown[] };
+      }>,
+    (body) => body.data.result.length === 3,
+  );
+  await kube.custom.createNamespacedCustomObject({
+    group: 'kulta.io',
+    version: 'v1alpha1',
+    plural: 'analysistemplates',
+    namespace: ns.name,
+    body: errorRateTemplate(prometheus.url),
+  });
+  runner = startLocalRunner({
+    kc: kube.kc,
+    logger: createLogger({ level: 'silent' }),
+    tickSeconds: 0.5,
+    resyncSeconds: 5,
+  });
+});
+
+afterAll(async () => {
+  runner.stop();
+  await prometheus.stop();
+  await exporter.stop();
+  await ns.remove();
+});
+
+/** Argo's success-rate shape: one measurement, error ratio of the app under 5%. */
+function errorRateTemplate(address: string): JsonObject {
+  return {
+    apiVersion: 'kulta.io/v1alpha1',
+    kind: 'AnalysisTemplate',
+    metadata: { name: 'error-rate' },
+    spec: {
+      args: [{ name: 'app' }],
+      metrics: [
+        {
+          name: 'error-ratio',
+          successCondition: 'result[0] < 0.05',
+          noDataPolicy: 'inconclusive',
+          provider: { prometheus: { address, query: 'app_error_ratio{app="{{args.app}}"}' } },
+        },
+      ],
+    },
+  };
+}
+
+function analysisStep(app: string): JsonObject {
+  return {
+    analysis: { templates: [{ templateName: 'error-rate' }], args: [{ name: 'app', value: app }] },
+  };
+}
+
+async function deployed(
+  name: string,
+  steps: JsonObject[],
+  canary: JsonObject = {},
+): Promise<CanaryApp> {
+  const app = new CanaryApp(kube, ns.name, name);
+  await app.createBackends();
+  await app.createRollout(
+    rolloutManifest(name, { image: `registry.example/${name}:1.0`, replicas: 2, steps, canary }),
+  );
+  await eventually(
+    'Healthy',
+    () => app.status(),
+    (s) => s.phase === 'Healthy',
+  );
+  await app.setImage(`registry.example/${name}:2.0`);
+  return app;
+}
+
+describe('canary analysis against a real Prometheus', () => {
+  it('promotes a canary whose error ratio is under the threshold', async () => {
+    const app = await deployed('healthy', [
+      { setWeight: 50 },
+      analysisStep('good'),
+      { setWeight: 80 },
+    ]);
+    const status = await eventually(
+      'fully promoted after a successful analysis',
+      () => app.status(),
+      (s) =>
+        s.phase === 'Healthy' &&
+        s.stableRS === s.currentPodHash &&
+        (s.stepHistory ?? []).length === 3,
+    );
+    expect(status.canary?.currentStepAnalysisRunStatus).toMatchObject({ status: 'Successful' });
+    const run = (await kube.custom.getNamespacedCustomObject({
+      group: 'kulta.io',
+      version: 'v1alpha1',
+      plural: 'analysisruns',
+      namespace: ns.name,
+      name: status.canary?.currentStepAnalysisRunStatus?.name ?? '',
+    })) as {
+      status: {
+        phase: string;
+        metricResults: { measurements: { value: string; query: string }[] }[];
+      };
+    };
+    expect(run.status.phase).toBe('Successful');
+    expect(run.status.metricResults[0]?.measurements[0]?.query).toBe('app_error_ratio{app="good"}');
+    expect(await app.weights()).toEqual([100, 0]);
+  });
+
+  it('aborts a canary whose error ratio is over the threshold: traffic back on stable', async () => {
+    const app = await deployed('failing', [
+      { setWeight: 50 },
+      analysisStep('bad'),
+      { setWeight: 80 },
+    ]);
+    const status = await eventually(
+      'Degraded',
+      () => app.status(),
+      (s) => s.phase === 'Degraded',
+    );
+    expect(status.canary?.currentStepAnalysisRunStatus).toMatchObject({ status: 'Failed' });
+    expect(status.message).toContain('RolloutAborted');
+    await eventually(
+      'traffic back on stable',
+      () => app.weights(),
+      (w) => w[1] === 0,
+    );
+  });
+
+  it('pauses for a person when the query has no data (noDataPolicy inconclusive), never promotes', async () => {
+    const app = await deployed('nodata', [
+      { setWeight: 50 },
+      analysisStep('missing'),
+      { setWeight: 80 },
+    ]);
+    const status = await eventually(
+      'Paused',
+      () => app.status(),
+      (s) => s.phase === 'Paused' && (s.pauseConditions ?? []).length > 0,
+    );
+    expect(status.pauseConditions).toEqual([
+      { reason: 'InconclusiveAnalysisRun', startTime: expect.any(String) as string },
+    ]);
+    expect(status.stableRS).not.toBe(status.currentPodHash);
+    expect(await app.weights()).toEqual([50, 50]);
+  });
+
+  it('aborts when the background analysis fails, whatever step the canary is at', async () => {
+    const background = {
+      analysis: {
+        templates: [{ templateName: 'error-rate' }],
+        args: [{ name: 'app', value: 'bg' }],
+      },
+    };
+    const app = await deployed(
+      'background',
+      [{ setWeight: 50 }, { pause: {} }, { setWeight: 80 }],
+      background,
+    );
+    const status = await eventually(
+      'Degraded',
+      () => app.status(),
+      (s) => s.phase === 'Degraded',
+    );
+    expect(status.canary?.currentBackgroundAnalysisRunStatus).toMatchObject({ status: 'Failed' });
+    await eventually(
+      'traffic back on stable',
+      () => app.weights(),
+      (w) => w[1] === 0,
+    );
+  });
+});
