@@ -147,6 +147,10 @@ describe('canary analysis against a real Prometheus', () => {
       (s) => s.phase === 'Degraded',
     );
     expect(status.canary?.currentStepAnalysisRunStatus).toMatchObject({ status: 'Failed' });
+    // Why, without opening the run: the raw value and the query as sent.
+    expect(status.canary?.currentStepAnalysisRunStatus?.message).toContain(
+      'last value [0.2] from app_error_ratio{app="bad"}',
+    );
     expect(status.message).toContain('RolloutAborted');
     await eventually(
       'traffic back on stable',

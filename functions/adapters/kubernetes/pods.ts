@@ -40,8 +40,16 @@ export class KubernetesPods {
     this.#core = kc.makeApiClient(CoreV1Api);
   }
 
-  /** The rollout's pods created before `before`, oldest first (terminating ones excluded). */
-  async createdBefore(ref: RolloutRef, spec: RolloutSpec, before: string): Promise<string[]> {
+  /**
+   * The rollout's pods created before `before`, oldest first. Terminating ones count while they
+   * still exist (a restart is done only when they are gone) unless `running` asks for the others.
+   */
+  async createdBefore(
+    ref: RolloutRef,
+    spec: RolloutSpec,
+    before: string,
+    running = false,
+  ): Promise<string[]> {
     const limit = Date.parse(before);
     const created = (p: { metadata?: { creationTimestamp?: Date } }): number =>
       p.metadata?.creationTimestamp?.getTime() ?? 0;
@@ -52,7 +60,8 @@ export class KubernetesPods {
       });
       return pods.items
         .filter((p) => p.metadata?.labels?.[hashLabel] !== undefined)
-        .filter((p) => p.metadata?.deletionTimestamp === undefined && created(p) < limit)
+        .filter((p) => created(p) < limit)
+        .filter((p) => !running || p.metadata?.deletionTimestamp === undefined)
         .sort((a, b) => created(a) - created(b))
         .map((p) => p.metadata?.name ?? '')
         .filter((n) => n !== '');
@@ -67,7 +76,7 @@ export class KubernetesPods {
     spec: RolloutSpec,
   ): Promise<void> {
     const namespace = fence.rollout.namespace;
-    const names = (await this.createdBefore(fence.rollout, spec, action.before)).slice(
+    const names = (await this.createdBefore(fence.rollout, spec, action.before, true)).slice(
       0,
       action.count,
     );

@@ -273,8 +273,20 @@ function runMessage(
   }
   return deciding
     .filter((m) => m.verdict.phase === phase)
-    .map((m) => `metric ${m.metric.name}: ${phase} (${m.verdict.reason})`)
+    .map((m) => `metric ${m.metric.name}: ${phase} (${m.verdict.reason})${lastSeen(m)}`)
     .join('; ');
+}
+
+/** The newest measurement's value and query, so a person sees why without opening the run. */
+function lastSeen(metric: FoldedMetric): string {
+  const measurements: unknown = metric.entry.measurements;
+  const newest = Array.isArray(measurements)
+    ? (measurements.at(-1) as Json | undefined)
+    : undefined;
+  const value = stringField(newest, 'value');
+  const query = stringField(newest, 'query');
+  if (value === undefined && query === undefined) return '';
+  return `; last value ${value ?? '(none)'}${query === undefined ? '' : ` from ${query}`}`;
 }
 
 export interface FoldInput {
