@@ -26,6 +26,8 @@ beforeAll(async () => {
   exporter.set('app_error_ratio', { app: 'good' }, 0.01);
   exporter.set('app_error_ratio', { app: 'bad' }, 0.2);
   exporter.set('app_error_ratio', { app: 'bg' }, 0.3);
+  exporter.set('app_error_ratio', { app: 'quiet' }, 0);
+  exporter.set('app_requests', { app: 'quiet' }, 3);
   prometheus = await startPrometheus({ scrapeTargets: [exporter.target], scrapeInterval: '1s' });
   await eventually(
     'the first scrape',
@@ -33,8 +35,15 @@ beforeAll(async () => {
       (await fetch(`${prometheus.url}/api/v1/query?query=app_error_ratio`)).json() as Promise<{
         data: { result: unknown[] };
       }>,
-    (body) => body.data.result.length === 3,
+    (body) => body.data.result.length === 4,
   );
+  await kube.custom.createNamespacedCustomObject({
+    group: 'kulta.io',
+    version: 'v1alpha1',
+    plural: 'analysistemplates',
+    namespace: ns.name,
+    body: guardedTemplate(prometheus.url),
+  });
   await kube.custom.createNamespacedCustomObject({
     group: 'kulta.io',
     version: 'v1alpha1',
@@ -77,10 +86,20 @@ function errorRateTemplate(address: string): JsonObject {
   };
 }
 
-function analysisStep(app: string): JsonObject {
+/** The same check, guarded: at least 100 requests before the ratio means anything. */
+function guardedTemplate(address: string): JsonObject {
+  const template = errorRateTemplate(address);
+  const [metric] = (template.spec as { metrics: JsonObject[] }).metrics;
+  const sampleGuard = { query: 'sum(app_requests{app="{{args.app}}"})', minimum: 100 };
   return {
-    analysis: { templates: [{ templateName: 'error-rate' }], args: [{ name: 'app', value: app }] },
+    ...template,
+    metadata: { name: 'guarded-error-rate' },
+    spec: { ...(template.spec as JsonObject), metrics: [{ ...metric, sampleGuard }] },
   };
+}
+
+function analysisStep(app: string, templateName = 'error-rate'): JsonObject {
+  return { analysis: { templates: [{ templateName }], args: [{ name: 'app', value: app }] } };
 }
 
 async function deployed(
@@ -132,7 +151,11 @@ describe('canary analysis against a real Prometheus', () => {
     };
     expect(run.status.phase).toBe('Successful');
     expect(run.status.metricResults[0]?.measurements[0]?.query).toBe('app_error_ratio{app="good"}');
-    expect(await app.weights()).toEqual([100, 0]);
+    await eventually(
+      'traffic back to 100/0',
+      () => app.weights(),
+      (w) => w[0] === 100 && w[1] === 0,
+    );
   });
 
   it('aborts a canary whose error ratio is over the threshold: traffic back on stable', async () => {
@@ -175,6 +198,23 @@ describe('canary analysis against a real Prometheus', () => {
     ]);
     expect(status.stableRS).not.toBe(status.currentPodHash);
     expect(await app.weights()).toEqual([50, 50]);
+  });
+
+  it('never promotes a perfect ratio computed from too little traffic (minimum-sample guard)', async () => {
+    const app = await deployed('quiet', [
+      { setWeight: 50 },
+      analysisStep('quiet', 'guarded-error-rate'),
+      { setWeight: 80 },
+    ]);
+    const status = await eventually(
+      'Paused',
+      () => app.status(),
+      (s) => s.phase === 'Paused' && (s.pauseConditions ?? []).length > 0,
+    );
+    expect(status.pauseConditions?.[0]?.reason).toBe('InconclusiveAnalysisRun');
+    expect(status.canary?.currentStepAnalysisRunStatus?.message).toContain(
+      'sample guard: 3 < minimum 100',
+    );
   });
 
   it('aborts when the background analysis fails, whatever step the canary is at', async () => {

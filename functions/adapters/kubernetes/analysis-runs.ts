@@ -1,5 +1,6 @@
 // Measures AnalysisRuns: reads the run and its Secrets, takes the due measurements from Prometheus,
 // writes status with a resourceVersion precondition (a conflict re-reads and re-folds).
+import { guardShortfall, shortfallMeasurement } from '../../core/analysis/sample-guard.ts';
 import { isDeepStrictEqual } from 'node:util';
 import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { ArgumentError, argumentsUsed, substituteArgs } from '../../core/analysis/args.ts';
@@ -203,6 +204,14 @@ export class KubernetesAnalysisRuns {
     return Promise.all(due.map((metric) => this.#takeOne({ metric, args, secrets, now })));
   }
 
+  /** The guard's shortfall (no data), or undefined when the metric may be judged. */
+  async #guard(querier: MetricsQuerier, input: MeasureInput): Promise<string | undefined> {
+    const guard = input.metric.guard;
+    if (!guard) return undefined;
+    const query = substituteArgs(guard.query, input.args.values);
+    return guardShortfall(guard, await querier.query(query, new Date(input.now)));
+  }
+
   async #takeOne(input: MeasureInput): Promise<TakenMeasurement> {
     const { metric, now } = input;
     const base = { metric: metric.name, startedAt: now, finishedAt: now };
@@ -213,6 +222,11 @@ export class KubernetesAnalysisRuns {
         return { ...base, ...judged };
       }
       const query = metric.prometheus.query ?? '';
+      const shortfall = await this.#guard(querier, input);
+      if (shortfall !== undefined) {
+        const result = shortfallMeasurement(metric.check, query, shortfall);
+        return { ...base, phase: result.phase, query, message: shortfall };
+      }
       const result = await takeMeasurement(
         querier,
         { query, ...metric.check },

@@ -4,6 +4,7 @@
 // whole placeholders ("{{args.count}}"), resolved here from plain `value` arguments: a Secret
 // argument cannot set how or where a run measures. Queries and header values keep their
 // placeholders; they are substituted at each measurement, Secret arguments included.
+import { parseSampleGuard, type SampleGuard } from './sample-guard.ts';
 import { DurationError, parseDuration } from '../duration.ts';
 import { ArgumentError } from './args.ts';
 import type { Direction } from './judge.ts';
@@ -83,6 +84,7 @@ export interface RunMetric {
   readonly check: MetricCheck;
   readonly prometheus: PrometheusSource;
   readonly judge?: JudgeSpec;
+  readonly guard?: SampleGuard;
 }
 
 export interface AnalysisRunSpec {
@@ -367,10 +369,27 @@ function parseMetric(value: unknown, field: string, args: PlainArgs, dryRun: Dry
     }).filter(([, v]) => v !== undefined),
   ) as MetricCheck;
   const policy = parsePolicy(m, field, args, dryRun.has('*') || dryRun.has(name));
-  return { name, policy, check, prometheus, ...(judge === undefined ? {} : { judge }) };
+  const guard = guarded(m.sampleGuard, `${field}.sampleGuard`);
+  return {
+    name,
+    policy,
+    check,
+    prometheus,
+    ...(judge ? { judge } : {}),
+    ...(guard ? { guard } : {}),
+  };
 }
 
 type DryRunSet = ReadonlySet<string>;
+
+function guarded(value: unknown, field: string): SampleGuard | undefined {
+  try {
+    return parseSampleGuard(value, field);
+  } catch (error) {
+    const [where = field, ...rest] = (error as Error).message.split(': ');
+    throw new RunSpecError(where, rest.join(': '));
+  }
+}
 
 /** The run's spec, typed; throws RunSpecError naming the field. */
 export function parseRunSpec(value: unknown): AnalysisRunSpec {

@@ -285,8 +285,10 @@ function lastSeen(metric: FoldedMetric): string {
     : undefined;
   const value = stringField(newest, 'value');
   const query = stringField(newest, 'query');
-  if (value === undefined && query === undefined) return '';
-  return `; last value ${value ?? '(none)'}${query === undefined ? '' : ` from ${query}`}`;
+  const said = stringField(newest, 'message');
+  if (value === undefined && query === undefined && said === undefined) return '';
+  const from = query === undefined ? '' : ` from ${query}`;
+  return `; last value ${value ?? '(none)'}${from}${said === undefined ? '' : ` (${said})`}`;
 }
 
 export interface FoldInput {
