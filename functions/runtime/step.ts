@@ -17,7 +17,7 @@ import type {
   World,
 } from '../ports.ts';
 import { activeLabel } from '../adapters/kubernetes/rollouts.ts';
-import { ConflictError, InvalidInputError } from './errors.ts';
+import { ConflictError, InvalidInputError, StalledError } from './errors.ts';
 
 export interface StepDeps {
   readonly clock: Clock;
@@ -88,7 +88,20 @@ async function applyInOrder(
   spec: RolloutSpec | undefined,
 ): Promise<void> {
   if (!spec) return;
-  for (const action of p.actions) await deps.world.apply(action, fence, spec);
+  try {
+    for (const action of p.actions) await deps.world.apply(action, fence, spec);
+  } catch (error) {
+    // What needs a person (a missing AnalysisTemplate, a refused object) is told on the Rollout.
+    if (error instanceof StalledError && deps.recorder) {
+      const note = { uid: fence.uid, transition: fence.transition, event: 'action-failed' };
+      await deps.recorder.record(fence.rollout, {
+        ...note,
+        message: error.message,
+        at: deps.clock.now(),
+      });
+    }
+    throw error;
+  }
 }
 
 /**

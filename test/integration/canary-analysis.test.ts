@@ -53,7 +53,7 @@ beforeAll(async () => {
   });
   runner = startLocalRunner({
     kc: kube.kc,
-    logger: createLogger({ level: 'silent' }),
+    logger: createLogger({ level: process.env.KULTA_TEST_LOG_LEVEL ?? 'silent' }),
     tickSeconds: 0.5,
     resyncSeconds: 5,
   });
@@ -215,6 +215,29 @@ describe('canary analysis against a real Prometheus', () => {
     expect(status.canary?.currentStepAnalysisRunStatus?.message).toContain(
       'sample guard: 3 < minimum 100',
     );
+  });
+
+  it('tells on the Rollout when an analysis names a template that does not exist', async () => {
+    await deployed('orphan', [{ setWeight: 50 }, analysisStep('good', 'no-such-template')]);
+    const events = await eventually(
+      'a Warning Event on the Rollout',
+      async () => {
+        const list = (await kube.custom.listNamespacedCustomObject({
+          group: 'events.k8s.io',
+          version: 'v1',
+          plural: 'events',
+          namespace: ns.name,
+        })) as {
+          items: { reason: string; type: string; note: string; regarding: { name: string } }[];
+        };
+        return list.items.filter(
+          (e) => e.regarding.name === 'orphan' && e.reason === 'ActionFailed',
+        );
+      },
+      (found) => found.length > 0,
+    );
+    expect(events[0]).toMatchObject({ type: 'Warning' });
+    expect(events[0]?.note).toContain('AnalysisTemplate no-such-template does not exist');
   });
 
   it('aborts when the background analysis fails, whatever step the canary is at', async () => {

@@ -259,7 +259,11 @@ describe('what only the controller can see', () => {
     );
     const after = await podNames();
     expect(after.filter((n) => before.includes(n))).toEqual([]);
-    expect(status.phase).toBe('Healthy');
+    await eventually(
+      'Healthy again',
+      () => app.status(),
+      (s) => s.phase === 'Healthy' && s.restartedAt === status.restartedAt,
+    );
   });
 
   it('relabels the canary pods in place for their new role when promoted', async () => {
@@ -268,7 +272,7 @@ describe('what only the controller can see', () => {
     const manifest = rolloutManifest('roles', {
       image: 'registry.example/roles:1.0',
       replicas: 2,
-      steps: [{ setWeight: 50 }],
+      steps: [{ setWeight: 50 }, { pause: {} }],
       canary: {
         canaryMetadata: {
           labels: { role: 'canary' },
@@ -295,6 +299,12 @@ describe('what only the controller can see', () => {
         ).items,
       (pods) => pods.length === 1,
     );
+    await eventually(
+      'paused on the canary',
+      () => app.status(),
+      (s) => s.phase === 'Paused',
+    );
+    await app.promote();
     const promoted = await eventually(
       'Healthy on v2',
       () => app.status(),
@@ -359,6 +369,10 @@ describe('what only the controller can see', () => {
       (s) => s.phase === 'Healthy',
     );
     expect(done.stableRS).toBe(target.currentPodHash);
-    expect(await app.weights()).toEqual([100, 0]);
+    await eventually(
+      'traffic back to 100/0',
+      () => app.weights(),
+      (w) => w[0] === 100 && w[1] === 0,
+    );
   });
 });

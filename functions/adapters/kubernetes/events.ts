@@ -11,6 +11,9 @@ const warnings = new Set([
   'abort-traffic-confirmed',
   'rolled-back-to-stable',
   'progress-deadline-exceeded',
+  'analysis-failed',
+  'analysis-inconclusive',
+  'action-failed',
 ]);
 
 /** "weight-set" → "WeightSet": Event reasons are UpperCamelCase. */
@@ -38,9 +41,9 @@ export class KubernetesTransitionRecorder implements TransitionRecorder {
     const body = {
       apiVersion: 'events.k8s.io/v1',
       kind: 'Event',
-      // One Event per transition: a redelivered step finds it exists and moves on.
+      // One Event per transition and kind: a redelivered step finds it exists and moves on.
       metadata: {
-        name: `${ref.name}.${note.uid.slice(0, 8)}.${String(note.transition)}`,
+        name: `${ref.name}.${note.uid.slice(0, 8)}.${String(note.transition)}.${note.event}`,
         namespace: ref.namespace,
       },
       eventTime: microTime(note.at),
