@@ -16,7 +16,7 @@ import type {
   TransitionRecorder,
   World,
 } from '../ports.ts';
-import { activeLabel } from '../adapters/kubernetes/rollouts.ts';
+import { activeLabel } from '../core/rollout/types.ts';
 import { ConflictError, InvalidInputError, StalledError } from './errors.ts';
 
 export interface StepDeps {

@@ -1,7 +1,7 @@
 // The tick function: on each PingSource ping, find the rollouts that need a visit and hand
 // each to reconcile. Only ACTIVE rollouts are listed (a label reconcile maintains), so its cost
 // follows active rollouts, not all; a resync ping also lists rollouts whose spec changed unseen.
-import { activeLabel } from '../adapters/kubernetes/rollouts.ts';
+import { activeLabel } from '../core/rollout/types.ts';
 import type { RolloutRef, RolloutStore } from '../ports.ts';
 import { InvalidInputError } from '../runtime/errors.ts';
 import type { Incoming } from '../runtime/incoming.ts';

@@ -6,14 +6,12 @@ import {
   PatchStrategy,
   setHeaderOptions,
 } from '@kubernetes/client-node';
+import { activeLabel } from '../../core/rollout/types.ts';
 import type { RolloutStatus } from '../../core/rollout/types.ts';
 import type { RolloutRef, RolloutStore } from '../../ports.ts';
 import { classify, isNotFound } from './errors.ts';
 
 export const rolloutApi = { group: 'kulta.io', version: 'v1alpha1', plural: 'rollouts' } as const;
-
-/** Label the reconciler keeps on rollouts that need timed visits; the tick lists by it. */
-export const activeLabel = 'kulta.io/active';
 
 export class KubernetesRolloutStore implements RolloutStore {
   readonly #api: CustomObjectsApi;

@@ -10,6 +10,9 @@ export interface JsonObject {
   [key: string]: Json;
 }
 
+/** Label the reconciler keeps on rollouts that need timed visits; the tick lists by it. */
+export const activeLabel = 'kulta.io/active';
+
 export interface LabelSelector {
   readonly matchLabels: Readonly<Record<string, string>>;
   readonly matchExpressions: readonly JsonObject[];
