@@ -23,6 +23,7 @@ import {
 import type { Observed } from './observed.ts';
 import type {
   AnalysisRunSummary,
+  RolloutAnalysis,
   RolloutMeta,
   RolloutSpec,
   RolloutStatus,
@@ -133,17 +134,16 @@ function changedAnalysis(
   return undefined;
 }
 
+/** The analysis a slot stands for: the background one, or the step the rollout was at. */
+function analysisOf(facts: TransitionFacts, slot: Slot): RolloutAnalysis | undefined {
+  if (slot === 'currentBackgroundAnalysisRunStatus') return facts.spec.canary.analysis;
+  const step = facts.spec.canary.steps[facts.before.currentStepIndex ?? 0];
+  return step?.kind === 'analysis' ? step.analysis : undefined;
+}
+
+/** The suite a run tests: its template names, e.g. "success-rate+latency". */
 function suiteOf(facts: TransitionFacts, slot: Slot): string {
-  const analysis =
-    slot === 'currentBackgroundAnalysisRunStatus'
-      ? facts.spec.canary.analysis
-      : facts.spec.canary.steps.find((_, i) => i === facts.before.currentStepIndex);
-  const templates =
-    analysis && 'templates' in analysis
-      ? analysis.templates
-      : analysis?.kind === 'analysis'
-        ? analysis.analysis.templates
-        : [];
+  const templates = analysisOf(facts, slot)?.templates ?? [];
   return templates.map((t) => t.templateName).join('+') || 'analysis';
 }
 

@@ -1,6 +1,7 @@
 // One stateless reconcile step: fresh read → pure plan → status commit with a resourceVersion
 // precondition → world applied from the committed status, fenced by its transition counter.
 import { normalizeStatus, plan, type Plan } from '../core/plan.ts';
+import { finishedRunPhases } from '../core/canary/analysis.ts';
 import type { Observed } from '../core/observed.ts';
 import { pendingRestart } from '../core/restart.ts';
 import type { RolloutSpec, RolloutStatus } from '../core/rollout/types.ts';
@@ -116,12 +117,10 @@ async function measureRuns(
 ): Promise<void> {
   if (!deps.analysis) return;
   for (const run of observed.analysisRuns) {
-    if (finishedPhases.has(run.phase)) continue;
+    if (finishedRunPhases.has(run.phase)) continue;
     await deps.analysis.measure(ref.namespace, run.name, now);
   }
 }
-
-const finishedPhases = new Set(['Successful', 'Failed', 'Error', 'Inconclusive']);
 
 async function recordTransition(
   deps: StepDeps,

@@ -46,7 +46,13 @@ export function findRun(
   return name === undefined ? undefined : observed.analysisRuns.find((r) => r.name === name);
 }
 
-const finished = new Set(['Successful', 'Failed', 'Error', 'Inconclusive']);
+/** Phases after which a run measures no more. */
+export const finishedRunPhases: ReadonlySet<string> = new Set([
+  'Successful',
+  'Failed',
+  'Error',
+  'Inconclusive',
+]);
 
 /** The value of a field of the Rollout for a fieldRef argument (Argo's supported paths). */
 function fieldValue(meta: RolloutMeta, path: string): string | undefined {
@@ -129,7 +135,7 @@ export function analysisActions(
   const keep = new Set(wanted.map((a) => (a.kind === 'createAnalysisRun' ? a.name : '')));
   const create = wanted.filter((a) => a.kind === 'createAnalysisRun' && !findRun(observed, a.name));
   const stop: Action[] = observed.analysisRuns
-    .filter((run) => !keep.has(run.name) && !run.terminated && !finished.has(run.phase))
+    .filter((run) => !keep.has(run.name) && !run.terminated && !finishedRunPhases.has(run.phase))
     .map((run) => ({ kind: 'terminateAnalysisRun', name: run.name }));
   return [...create, ...stop];
 }
