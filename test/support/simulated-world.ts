@@ -7,6 +7,8 @@ import type {
   ObservedReplicaSet,
 } from '../../functions/core/observed.ts';
 import { templateImage } from '../../functions/core/events.ts';
+import type { CDEvent } from '../../functions/core/cdevents/index.ts';
+import type { EventConfig } from '../../functions/core/events.ts';
 import { plan, type Plan } from '../../functions/core/plan.ts';
 import { podTemplateHash } from '../../functions/core/rollout/hash.ts';
 import { parseRollout } from '../../functions/core/rollout/parse.ts';
@@ -147,9 +149,14 @@ export class Simulation {
   object: JsonObject;
   readonly world = new SimulatedWorld();
   clock = Date.parse('2026-03-01T10:00:00.000Z');
+  /** With an event config, steps record CDEvents; a sink that is up takes the outbox. */
+  readonly events: EventConfig | undefined;
+  readonly sent: CDEvent[] = [];
+  sinkUp = true;
 
-  constructor(object: JsonObject) {
+  constructor(object: JsonObject, events?: EventConfig) {
     this.object = object;
+    this.events = events;
   }
 
   get status(): RolloutStatus {
@@ -164,16 +171,22 @@ export class Simulation {
     this.clock += seconds * 1000;
   }
 
-  /** One reconcile step: plan, commit the status, apply the actions. */
+  /** One reconcile step: plan, commit the status, apply the actions, deliver the outbox. */
   step(): Plan {
     this.world.ripen();
     const p = plan({
       rollout: parseRollout(this.object),
       observed: this.world.observed(),
       now: this.now(),
+      ...(this.events ? { events: this.events } : {}),
     });
     if (p.statusChanged) this.object = { ...this.object, status: p.nextStatus as JsonObject };
     for (const action of p.actions) this.world.apply(action);
+    const outbox = this.status.outbox ?? [];
+    if (this.sinkUp && outbox.length > 0) {
+      this.sent.push(...outbox);
+      this.patchStatus({ outbox: undefined });
+    }
     return p;
   }
 

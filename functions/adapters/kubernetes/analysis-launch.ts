@@ -14,7 +14,7 @@ import type { AnalysisTemplateRef, JsonObject } from '../../core/rollout/types.t
 import type { Fence, RolloutRef } from '../../ports.ts';
 import { StalledError } from '../../runtime/errors.ts';
 import { classify, isConflict, isNotFound } from './errors.ts';
-import { fenceAnnotations } from './fence.ts';
+import { fenceAnnotations, rolloutOwnerReference } from './fence.ts';
 
 export const analysisApi = { group: 'kulta.io', version: 'v1alpha1' } as const;
 export const rolloutLabel = 'kulta.io/rollout';
@@ -161,16 +161,7 @@ export class AnalysisRunLauncher {
           'kulta.io/analysis': role,
         },
         annotations: fenceAnnotations(fence),
-        ownerReferences: [
-          {
-            apiVersion: 'kulta.io/v1alpha1',
-            kind: 'Rollout',
-            name: rollout,
-            uid: fence.uid,
-            controller: true,
-            blockOwnerDeletion: true,
-          },
-        ],
+        ownerReferences: [rolloutOwnerReference(fence)],
       },
       spec: {
         metrics,

@@ -32,3 +32,15 @@ export function isFencedOut(
   if (uid !== fence.uid) return false;
   return Number(counter) > fence.transition;
 }
+
+/** The controller ownerReference of everything a rollout creates (garbage-collected with it). */
+export function rolloutOwnerReference(fence: Fence) {
+  return {
+    apiVersion: 'kulta.io/v1alpha1',
+    kind: 'Rollout',
+    name: fence.rollout.name,
+    uid: fence.uid,
+    controller: true,
+    blockOwnerDeletion: true,
+  };
+}

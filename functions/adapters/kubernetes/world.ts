@@ -21,7 +21,7 @@ import { selectorString } from '../../core/rollout/parse.ts';
 import type { JsonObject, PodMetadata, RolloutSpec } from '../../core/rollout/types.ts';
 import type { Fence, RolloutRef, World } from '../../ports.ts';
 import { classify, isConflict, isNotFound } from './errors.ts';
-import { fenceAnnotations, fenceKey, isFencedOut } from './fence.ts';
+import { fenceAnnotations, fenceKey, isFencedOut, rolloutOwnerReference } from './fence.ts';
 import { AnalysisRunLauncher } from './analysis-launch.ts';
 import { KubernetesPods } from './pods.ts';
 
@@ -234,7 +234,7 @@ export class KubernetesWorld implements World {
     fence: Fence,
     spec: RolloutSpec,
   ): Promise<void> {
-    const { namespace, name: rollout } = fence.rollout;
+    const { namespace } = fence.rollout;
     const templateLabels =
       (action.template.metadata as { labels?: Record<string, string> } | undefined)?.labels ?? {};
     try {
@@ -248,16 +248,7 @@ export class KubernetesWorld implements World {
               [revisionAnnotation]: String(action.revision),
               ...fenceAnnotations(fence),
             },
-            ownerReferences: [
-              {
-                apiVersion: 'kulta.io/v1alpha1',
-                kind: 'Rollout',
-                name: rollout,
-                uid: fence.uid,
-                controller: true,
-                blockOwnerDeletion: true,
-              },
-            ],
+            ownerReferences: [rolloutOwnerReference(fence)],
           },
           spec: {
             replicas: action.replicas,

@@ -4,8 +4,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CDEvent } from '../../../functions/core/cdevents/index.ts';
 import type { EventConfig } from '../../../functions/core/events.ts';
-import { plan } from '../../../functions/core/plan.ts';
-import { parseRollout } from '../../../functions/core/rollout/parse.ts';
 import type { JsonObject } from '../../../functions/core/rollout/types.ts';
 import { aRollout } from '../../fixtures/rollout-builder.ts';
 import { loadCDEventsSchemas } from '../../support/cdevents-schemas.ts';
@@ -16,21 +14,8 @@ const schemas = loadCDEventsSchemas();
 
 /** A simulation that records CDEvents and hands the outbox to a sink after every step. */
 class AnalysisSimulation extends Simulation {
-  readonly sent: CDEvent[] = [];
-
-  override step() {
-    this.world.ripen();
-    const p = plan({
-      rollout: parseRollout(this.object),
-      observed: this.world.observed(),
-      now: this.now(),
-      events: config,
-    });
-    if (p.statusChanged) this.object = { ...this.object, status: p.nextStatus as JsonObject };
-    for (const action of p.actions) this.world.apply(action);
-    this.sent.push(...(this.status.outbox ?? []));
-    if ((this.status.outbox ?? []).length > 0) this.patchStatus({ outbox: undefined });
-    return p;
+  constructor(object: JsonObject) {
+    super(object, config);
   }
 
   finish(phase: string, message = ''): void {

@@ -5,6 +5,7 @@ import type { CDEvent } from '../../../functions/core/cdevents/index.ts';
 import { type EventConfig, outboxLimit } from '../../../functions/core/events.ts';
 import { plan } from '../../../functions/core/plan.ts';
 import { parseRollout } from '../../../functions/core/rollout/parse.ts';
+import type { JsonObject } from '../../../functions/core/rollout/types.ts';
 import { aRollout } from '../../fixtures/rollout-builder.ts';
 import { loadCDEventsSchemas } from '../../support/cdevents-schemas.ts';
 import { Simulation } from '../../support/simulated-world.ts';
@@ -15,27 +16,9 @@ const config: EventConfig = {
 };
 const schemas = loadCDEventsSchemas();
 
-/** A simulation whose steps record CDEvents, and a sink that takes the outbox after each step. */
 class EventfulSimulation extends Simulation {
-  readonly sent: CDEvent[] = [];
-  sinkUp = true;
-
-  override step() {
-    this.world.ripen();
-    const p = plan({
-      rollout: parseRollout(this.object),
-      observed: this.world.observed(),
-      now: this.now(),
-      events: config,
-    });
-    if (p.statusChanged) this.object = { ...this.object, status: p.nextStatus as never };
-    for (const action of p.actions) this.world.apply(action);
-    const outbox = this.status.outbox ?? [];
-    if (this.sinkUp && outbox.length > 0) {
-      this.sent.push(...outbox);
-      this.patchStatus({ outbox: undefined });
-    }
-    return p;
+  constructor(object: JsonObject) {
+    super(object, config);
   }
 }
 
