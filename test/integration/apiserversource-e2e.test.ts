@@ -310,7 +310,12 @@ describe('a canary driven only by the real ApiServerSource adapter and tick even
 
   it('received the adapter events as DESIGN.md §2 describes them, and accepted every one', async () => {
     const events = fromAdapter(instances[0], 'web');
-    const rollout = events.find((e) => e.headers['ce-kind'] === 'Rollout');
+    // Deliveries may be reordered (DESIGN.md §2): look for the add, not the first one to arrive.
+    const rollout = events.find(
+      (e) =>
+        e.headers['ce-kind'] === 'Rollout' &&
+        e.headers['ce-type'] === 'dev.knative.apiserver.resource.add',
+    );
     expect(rollout?.headers).toMatchObject({
       'content-type': 'application/json',
       'ce-specversion': '1.0',
