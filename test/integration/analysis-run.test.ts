@@ -101,10 +101,11 @@ beforeAll(async () => {
   });
 });
 
+// Each piece is stopped on its own: a setup that failed halfway must not leave Prometheus running.
 afterAll(async () => {
-  await proxy.close();
-  await prometheus.stop();
-  await ns.remove();
+  await (proxy as typeof proxy | undefined)?.close();
+  await (prometheus as TestPrometheus | undefined)?.stop();
+  await (ns as typeof ns | undefined)?.remove();
 });
 
 const threshold = (name: string, query: string, fields: Json = {}): Json => ({

@@ -59,11 +59,12 @@ beforeAll(async () => {
   });
 });
 
+// Each piece is stopped on its own: a setup that failed halfway must not leave Prometheus running.
 afterAll(async () => {
-  runner.stop();
-  await prometheus.stop();
-  await exporter.stop();
-  await ns.remove();
+  (runner as LocalRunner | undefined)?.stop();
+  await (prometheus as TestPrometheus | undefined)?.stop();
+  await (exporter as TestExporter | undefined)?.stop();
+  await (ns as typeof ns | undefined)?.remove();
 });
 
 /** Argo's success-rate shape: one measurement, error ratio of the app under 5%. */
