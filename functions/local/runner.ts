@@ -5,7 +5,7 @@ import { Hono } from 'hono';
 import { KubernetesRolloutStore } from '../adapters/kubernetes/rollouts.ts';
 import type { Clock } from '../ports.ts';
 import { createReconcileHandler } from '../reconcile/handler.ts';
-import { createApp } from '../runtime/app.ts';
+import { addOperationRoutes, createApp } from '../runtime/app.ts';
 import { kubernetesDeps, systemClock } from '../runtime/deps.ts';
 import type { Logger } from '../runtime/logger.ts';
 import { createMetrics, type Metrics } from '../runtime/metrics.ts';
@@ -59,15 +59,9 @@ export function startLocalRunner(options: LocalRunnerOptions): LocalRunner {
     logger: logger.child({ function: 'tick' }),
     metrics,
   });
-  const app = new Hono();
+  const app = addOperationRoutes(new Hono(), { metrics });
   app.route('/reconcile', reconcile);
   app.route('/tick', tick);
-  app.get('/healthz', (c) => c.text('ok'));
-  app.get('/readyz', (c) => c.text('ok'));
-  app.get('/metrics', async (c) => {
-    c.header('Content-Type', metrics.registry.contentType);
-    return c.body(await metrics.registry.metrics());
-  });
   const stopWatches = startWatches(kc, toReconcile, logger);
   const stopPings = startPings(
     deliverTo(tick, '/'),

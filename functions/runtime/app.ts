@@ -59,9 +59,8 @@ async function receive(c: Context, deps: AppDeps): Promise<Response> {
   }
 }
 
-export function createApp(deps: AppDeps): Hono {
-  const app = new Hono();
-  const maxSize = deps.maxBodyBytes ?? 3 * 1024 * 1024;
+/** Liveness, readiness and Prometheus metrics: the routes every KULTA process serves. */
+export function addOperationRoutes(app: Hono, deps: Pick<AppDeps, 'metrics' | 'ready'>): Hono {
   app.get('/healthz', (c) => c.text('ok'));
   app.get('/readyz', async (c) =>
     (await (deps.ready?.() ?? true)) ? c.text('ok') : c.text('not ready', 503),
@@ -70,6 +69,12 @@ export function createApp(deps: AppDeps): Hono {
     c.header('Content-Type', deps.metrics.registry.contentType);
     return c.body(await deps.metrics.registry.metrics());
   });
+  return app;
+}
+
+export function createApp(deps: AppDeps): Hono {
+  const app = addOperationRoutes(new Hono(), deps);
+  const maxSize = deps.maxBodyBytes ?? 3 * 1024 * 1024;
   app.post(
     '/',
     bodyLimit({
