@@ -20,13 +20,8 @@ import {
   type Timing,
 } from './demo/scenario.ts';
 import { LiveScreen } from './demo/screen.ts';
-import {
-  deleteNamespace,
-  kubeClients,
-  loadKubeConfigFile,
-  prepareCluster,
-  recreateNamespace,
-} from './demo/test-bed.ts';
+import { deleteNamespace, prepareCluster, recreateNamespace } from './demo/test-bed.ts';
+import { kubeClients, loadKubeConfigFile } from '../test/support/clients.ts';
 
 const usage = `usage: node scripts/demo.ts [--canary-only | --abort-only] [--keep] [--namespace NAME] [--kubeconfig PATH]
   --canary-only      only walk a canary to full promotion

@@ -6,12 +6,8 @@ import { randomBytes } from 'node:crypto';
 import type { JsonObject } from '../../functions/core/rollout/types.ts';
 import { kubernetesDeps } from '../../functions/runtime/deps.ts';
 import { CanaryApp, rolloutManifest } from '../../test/support/canary-app.ts';
-import {
-  deleteNamespace,
-  kubeClients,
-  loadKubeConfigFile,
-  recreateNamespace,
-} from '../demo/test-bed.ts';
+import { deleteNamespace, recreateNamespace } from '../demo/test-bed.ts';
+import { kubeClients, loadKubeConfigFile } from '../../test/support/clients.ts';
 import { SerialDriver, type StepSample } from './driver.ts';
 import { type ApiRequest, CountingKubeConfig } from './request-log.ts';
 import { ms, summarize, type Summary } from './stats.ts';

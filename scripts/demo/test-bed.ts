@@ -2,17 +2,9 @@
 // Gateway API and KULTA CRDs installed), or an explicit kubeconfig given with --kubeconfig.
 // $KUBECONFIG is deliberately NOT honoured: the demo creates and deletes a namespace, and a
 // shell's KUBECONFIG may point at a real cluster.
-import {
-  AppsV1Api,
-  CoreV1Api,
-  CustomObjectsApi,
-  ApiextensionsV1Api,
-  ApiException,
-  KubeConfig,
-} from '@kubernetes/client-node';
+import { ApiException, type CoreV1Api } from '@kubernetes/client-node';
 import { startCluster } from '../../test/bed/cluster.ts';
 import { installCrds, installGatewayApi } from '../../test/bed/crds.ts';
-import type { TestKube } from '../../test/support/kube.ts';
 
 export interface Cluster {
   readonly kubeconfig: string;
@@ -35,23 +27,6 @@ export async function prepareCluster(
   await installGatewayApi(cluster.kubeconfig);
   await installCrds(cluster.kubeconfig);
   return cluster;
-}
-
-export function loadKubeConfigFile(path: string): KubeConfig {
-  const kc = new KubeConfig();
-  kc.loadFromFile(path);
-  return kc;
-}
-
-/** Typed clients on one kubeconfig (the shape test/support's CanaryApp takes). */
-export function kubeClients(kc: KubeConfig): TestKube {
-  return {
-    kc,
-    core: kc.makeApiClient(CoreV1Api),
-    apps: kc.makeApiClient(AppsV1Api),
-    custom: kc.makeApiClient(CustomObjectsApi),
-    apiext: kc.makeApiClient(ApiextensionsV1Api),
-  };
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -1,32 +1,12 @@
 // Clients for integration tests, and a throwaway namespace per test file.
 import { randomBytes } from 'node:crypto';
-import {
-  AppsV1Api,
-  CoreV1Api,
-  CustomObjectsApi,
-  ApiextensionsV1Api,
-  KubeConfig,
-} from '@kubernetes/client-node';
 import { inject } from 'vitest';
+import { kubeClients, loadKubeConfigFile, type TestKube } from './clients.ts';
 
-export interface TestKube {
-  readonly kc: KubeConfig;
-  readonly core: CoreV1Api;
-  readonly apps: AppsV1Api;
-  readonly custom: CustomObjectsApi;
-  readonly apiext: ApiextensionsV1Api;
-}
+export type { TestKube };
 
 export function testKube(): TestKube {
-  const kc = new KubeConfig();
-  kc.loadFromFile(inject('kubeconfig'));
-  return {
-    kc,
-    core: kc.makeApiClient(CoreV1Api),
-    apps: kc.makeApiClient(AppsV1Api),
-    custom: kc.makeApiClient(CustomObjectsApi),
-    apiext: kc.makeApiClient(ApiextensionsV1Api),
-  };
+  return kubeClients(loadKubeConfigFile(inject('kubeconfig')));
 }
 
 /** Creates a namespace with a unique name; returns it and a function that deletes it. */
