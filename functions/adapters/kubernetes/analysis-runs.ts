@@ -31,7 +31,7 @@ import {
   type MetricsQuerier,
   type PrometheusConnection,
 } from '../prometheus.ts';
-import { classify, isConflict, isNotFound } from './errors.ts';
+import { classify, isConflict, isNotFound, retryOnConflict } from './errors.ts';
 
 export const analysisRunApi = {
   group: 'kulta.io',
@@ -94,20 +94,18 @@ export class KubernetesAnalysisRuns {
 
   /** Takes the measurements due at `now` (RFC 3339) and writes the run's status. */
   async measure(namespace: string, name: string, now: string): Promise<MeasureSummary> {
-    let run = await this.#get(namespace, name);
     const visit: Visit = { now, taken: undefined };
-    const retries = this.#options.conflictRetries ?? 5;
-    for (let attempt = 0; run !== undefined; attempt += 1) {
-      try {
-        return await this.#visit(namespace, run, visit);
-      } catch (error) {
-        if (!isConflict(error) || attempt >= retries) {
-          throw classify(error, `writing status of AnalysisRun ${namespace}/${name}`);
+    return retryOnConflict(
+      `writing status of AnalysisRun ${namespace}/${name}`,
+      async () => {
+        const run = await this.#get(namespace, name);
+        if (run === undefined) {
+          return { found: false, measurementsTaken: visit.taken?.length ?? 0, written: false };
         }
-      }
-      run = await this.#get(namespace, name);
-    }
-    return { found: false, measurementsTaken: visit.taken?.length ?? 0, written: false };
+        return this.#visit(namespace, run, visit);
+      },
+      this.#options.conflictRetries ?? 5,
+    );
   }
 
   /** One read-measure-write pass; a 409 from the write propagates for the caller to re-read. */

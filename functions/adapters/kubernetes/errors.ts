@@ -33,6 +33,14 @@ function reason(error: unknown): string {
 
 /** Converts an API failure into an error that says how to handle it. */
 export function classify(error: unknown, what: string): Error {
+  // Already classified (by an inner call): its policy and message stand.
+  if (
+    error instanceof ConflictError ||
+    error instanceof StalledError ||
+    error instanceof TransientError
+  ) {
+    return error;
+  }
   const code = statusCode(error);
   const message = `${what}: ${reason(error)}`;
   if (code === 409) return new ConflictError(message, { cause: error });
@@ -40,4 +48,22 @@ export function classify(error: unknown, what: string): Error {
     return new StalledError(message, { cause: error });
   }
   return new TransientError(message, { cause: error });
+}
+
+/**
+ * Runs `attempt` again when it hits a 409 (someone wrote the object in between), re-reading
+ * inside it, up to `retries` times; any other failure, or the last conflict, is classified.
+ */
+export async function retryOnConflict<T>(
+  what: string,
+  attempt: () => Promise<T>,
+  retries = 5,
+): Promise<T> {
+  for (let i = 0; ; i += 1) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (!isConflict(error) || i >= retries) throw classify(error, what);
+    }
+  }
 }

@@ -12,9 +12,8 @@ import { hashLabel } from '../../core/canary/world.ts';
 import { selectorString } from '../../core/rollout/parse.ts';
 import type { RolloutSpec } from '../../core/rollout/types.ts';
 import type { Fence, RolloutRef } from '../../ports.ts';
-import { classify, isNotFound } from './errors.ts';
+import { classify, isNotFound, retryOnConflict } from './errors.ts';
 import { fenceAnnotations, isFencedOut } from './fence.ts';
-import { retryOnConflict } from './world.ts';
 
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 

@@ -20,7 +20,7 @@ import { readRouteWeights, withRouteWeights } from '../../core/route-weights.ts'
 import { selectorString } from '../../core/rollout/parse.ts';
 import type { JsonObject, PodMetadata, RolloutSpec } from '../../core/rollout/types.ts';
 import type { Fence, RolloutRef, World } from '../../ports.ts';
-import { classify, isConflict, isNotFound } from './errors.ts';
+import { classify, isConflict, isNotFound, retryOnConflict } from './errors.ts';
 import { fenceAnnotations, fenceKey, isFencedOut, rolloutOwnerReference } from './fence.ts';
 import { AnalysisRunLauncher } from './analysis-launch.ts';
 import { KubernetesPods } from './pods.ts';
@@ -31,7 +31,6 @@ const routeApi = {
   version: 'v1',
   plural: 'httproutes',
 } as const;
-const conflictRetries = 5;
 
 function replicaCounts(rs: V1ReplicaSet) {
   const status = rs.status;
@@ -61,18 +60,6 @@ function toObservedReplicaSet(rs: V1ReplicaSet): ObservedReplicaSet | undefined 
     podMetadata: templateMetadata(rs),
     ...replicaCounts(rs),
   };
-}
-
-/** Retries `attempt` when it hits a 409 (someone wrote the object in between). */
-export async function retryOnConflict(what: string, attempt: () => Promise<void>): Promise<void> {
-  for (let i = 0; ; i += 1) {
-    try {
-      await attempt();
-      return;
-    } catch (error) {
-      if (!isConflict(error) || i >= conflictRetries) throw classify(error, what);
-    }
-  }
 }
 
 /** Only rollouts with analysis pay for listing AnalysisRuns. */
