@@ -145,7 +145,19 @@ export function binaryModeHeaders(
   extensions: Readonly<Record<string, string>> = {},
 ): Record<string, string> {
   const { datacontenttype, ...attributes } = toCloudEventAttributes(event);
-  const headers: Record<string, string> = { 'content-type': datacontenttype };
+  return ceHeaders(datacontenttype, attributes, extensions);
+}
+
+/**
+ * CloudEvent attributes as binary-mode HTTP headers (`ce-<name>`, values percent-encoded where
+ * needed), with the sink's extensions (K_CE_OVERRIDES) under them: an attribute wins a clash.
+ */
+export function ceHeaders(
+  contentType: string,
+  attributes: Readonly<Record<string, string>>,
+  extensions: Readonly<Record<string, string>> = {},
+): Record<string, string> {
+  const headers: Record<string, string> = { 'content-type': contentType };
   for (const [name, value] of Object.entries({ ...extensions, ...attributes })) {
     headers[`ce-${name}`] = encodeHeaderValue(value);
   }

@@ -1,27 +1,37 @@
 // Hands a due rollout to reconcile as a CloudEvent (binary mode) POSTed to the sink, which is
 // the Knative Broker in a cluster: the broker fans the work out over reconcile instances.
+import { ceHeaders } from '../adapters/event-sink.ts';
 import type { RolloutRef } from '../ports.ts';
 import { TransientError } from '../runtime/errors.ts';
 import { dueType } from '../runtime/incoming.ts';
 
-export function dueEventHeaders(ref: RolloutRef, tickId: string): Record<string, string> {
-  return {
-    'content-type': 'application/json',
-    'ce-specversion': '1.0',
-    'ce-id': `${tickId}:${ref.namespace}/${ref.name}`,
-    'ce-source': '/kulta/tick',
-    'ce-type': dueType,
-    'ce-subject': `${ref.namespace}/${ref.name}`,
+export function dueEventHeaders(
+  ref: RolloutRef,
+  tickId: string,
+  extensions: Readonly<Record<string, string>> = {},
+): Record<string, string> {
+  const attributes = {
+    specversion: '1.0',
+    id: `${tickId}:${ref.namespace}/${ref.name}`,
+    source: '/kulta/tick',
+    type: dueType,
+    subject: `${ref.namespace}/${ref.name}`,
   };
+  return ceHeaders('application/json', attributes, extensions);
 }
 
-export function sinkDispatcher(sink: string, timeoutMs = 5_000) {
+/** Due events to the sink, with the sink's CloudEvent extensions (K_CE_OVERRIDES) applied. */
+export function sinkDispatcher(
+  sink: string,
+  extensions: Readonly<Record<string, string>> = {},
+  timeoutMs = 5_000,
+) {
   return async (ref: RolloutRef, tickId: string): Promise<void> => {
     let response: Response;
     try {
       response = await fetch(sink, {
         method: 'POST',
-        headers: dueEventHeaders(ref, tickId),
+        headers: dueEventHeaders(ref, tickId, extensions),
         body: JSON.stringify(ref),
         signal: AbortSignal.timeout(timeoutMs),
       });

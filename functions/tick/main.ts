@@ -1,4 +1,5 @@
 // Entry of the tick function: PingSource pings in, one "due" event per active rollout out.
+import { parseCeOverrides } from '../adapters/event-sink.ts';
 import { KubernetesRolloutStore } from '../adapters/kubernetes/rollouts.ts';
 import { createApp } from '../runtime/app.ts';
 import { loadKubeConfig } from '../runtime/deps.ts';
@@ -19,7 +20,10 @@ if (!sink) {
 const metrics = createMetrics({ defaults: true });
 const rollouts = new KubernetesRolloutStore(loadKubeConfig());
 const app = createApp({
-  handle: createTickHandler({ rollouts, dispatch: sinkDispatcher(sink) }),
+  handle: createTickHandler({
+    rollouts,
+    dispatch: sinkDispatcher(sink, parseCeOverrides(process.env.K_CE_OVERRIDES)),
+  }),
   logger,
   metrics,
 });

@@ -85,6 +85,14 @@ describe('sinkDispatcher', () => {
     expect(JSON.parse(request?.body ?? '')).toEqual({ namespace: 'shop', name: 'web' });
   });
 
+  it('applies the sink extensions (K_CE_OVERRIDES) under the event attributes', async () => {
+    const sink = await receiver(202);
+    await sinkDispatcher(sink.url, { cluster: 'prod-eu', type: 'not-this' })(ref, 'tick-8');
+    const headers = sink.received[0]?.headers ?? {};
+    expect(headers['ce-cluster']).toBe('prod-eu');
+    expect(headers['ce-type']).toBe('dev.kulta.rollout.due');
+  });
+
   it('sends what reconcile parses as the same due event', () => {
     const headers = dueEventHeaders(ref, 'tick-7');
     expect(parseIncoming(headers, JSON.stringify(ref))).toEqual({
