@@ -2,6 +2,7 @@
 // a timer into PingSource-shaped ones, so local runs take the same code path as Knative.
 import { randomUUID } from 'node:crypto';
 import { type KubeConfig, Watch } from '@kubernetes/client-node';
+import { ceHeaders } from '../adapters/event-sink.ts';
 import { apiServerTypes, pingType } from '../runtime/incoming.ts';
 import type { Logger } from '../runtime/logger.ts';
 
@@ -54,37 +55,31 @@ export function apiServerEvent(
   const prefix = resource.apiVersion.includes('/')
     ? `/apis/${resource.apiVersion}`
     : `/api/${resource.apiVersion}`;
-  return {
-    headers: {
-      'content-type': 'application/json',
-      'ce-specversion': '1.0',
-      'ce-id': randomUUID(),
-      'ce-source': source,
-      'ce-type': apiServerTypes[phaseAction[phase]],
-      'ce-subject': `${prefix}/namespaces/${namespace}/${resource.plural}/${name}`,
-      'ce-kind': resource.kind,
-      'ce-apiversion': resource.apiVersion,
-      'ce-name': name,
-      'ce-namespace': namespace,
-    },
-    body: JSON.stringify(object),
+  const attributes = {
+    specversion: '1.0',
+    id: randomUUID(),
+    source,
+    type: apiServerTypes[phaseAction[phase]],
+    subject: `${prefix}/namespaces/${namespace}/${resource.plural}/${name}`,
+    kind: resource.kind,
+    apiversion: resource.apiVersion,
+    name,
+    namespace,
   };
+  return { headers: ceHeaders('application/json', attributes), body: JSON.stringify(object) };
 }
 
 export function pingEvent(data: Record<string, unknown>): {
   headers: Record<string, string>;
   body: string;
 } {
-  return {
-    headers: {
-      'content-type': 'application/json',
-      'ce-specversion': '1.0',
-      'ce-id': randomUUID(),
-      'ce-source': '/kulta/local/ping',
-      'ce-type': pingType,
-    },
-    body: JSON.stringify(data),
+  const attributes = {
+    specversion: '1.0',
+    id: randomUUID(),
+    source: '/kulta/local/ping',
+    type: pingType,
   };
+  return { headers: ceHeaders('application/json', attributes), body: JSON.stringify(data) };
 }
 
 /**
