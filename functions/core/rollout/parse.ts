@@ -1,23 +1,23 @@
 // Parses a Rollout object from the API into typed values, once, at the boundary. The CRD
 // schema refuses most bad specs; what it cannot check is reported here with the field's path.
 import { DurationError, parseDuration } from '../duration.ts';
+import { int, intOrPercent, isObject, obj, podMetadata, str, stringMap } from './json-read.ts';
+import { parseAnalysisStep, parseBackground } from './parse-analysis.ts';
+import { parseRouting } from './parse-routing.ts';
+import { parseBlueGreen, parseSimple } from './parse-strategy.ts';
 import type {
-  AnalysisArg,
   CanaryScale,
   CanaryStrategy,
-  GatewayApiRouting,
   Json,
   JsonObject,
   LabelSelector,
-  PodMetadata,
   RolloutMeta,
   RolloutSpec,
-  RolloutAnalysis,
   RolloutStatus,
   Step,
 } from './types.ts';
 
-export const gatewayApiPlugin = 'argoproj-labs/gatewayAPI';
+export { gatewayApiPlugin } from './parse-routing.ts';
 
 /** A Rollout as read: metadata and status always, the spec only when it is valid. */
 export interface ParsedRollout {
@@ -31,33 +31,6 @@ export interface ParsedRollout {
 /** An object from the API that is not a Rollout at all (no name, namespace or uid). */
 export class MalformedObjectError extends Error {
   override readonly name = 'MalformedObjectError';
-}
-
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function obj(value: unknown): JsonObject {
-  return isObject(value) ? value : {};
-}
-
-function stringMap(value: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(obj(value))) if (typeof v === 'string') out[k] = v;
-  return out;
-}
-
-function str(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
-function int(value: unknown, fallback: number): number {
-  return typeof value === 'number' && Number.isInteger(value) ? value : fallback;
-}
-
-function podMetadata(value: unknown): PodMetadata {
-  const o = obj(value);
-  return { labels: stringMap(o.labels), annotations: stringMap(o.annotations) };
 }
 
 export function parseMetadata(object: unknown): RolloutMeta {
@@ -120,56 +93,6 @@ function parsePauseDuration(value: Json, path: string, errors: string[]): Step |
   }
 }
 
-function parseArg(raw: Json | undefined, path: string, errors: string[]): AnalysisArg | undefined {
-  const a = obj(raw);
-  const name = str(a.name);
-  if (!name) {
-    errors.push(`${path}.name is required`);
-    return undefined;
-  }
-  if (typeof a.value === 'string') return { name, kind: 'value', value: a.value };
-  const from = obj(a.valueFrom);
-  const which = from.podTemplateHashValue;
-  if (which === 'Stable' || which === 'Latest') return { name, kind: 'podTemplateHash', which };
-  const fieldPath = str(obj(from.fieldRef).fieldPath);
-  if (fieldPath) return { name, kind: 'fieldRef', fieldPath };
-  errors.push(
-    `${path} needs value, valueFrom.podTemplateHashValue (Stable|Latest) or valueFrom.fieldRef.fieldPath`,
-  );
-  return undefined;
-}
-
-function parseAnalysis(a: JsonObject, path: string, errors: string[]): RolloutAnalysis | undefined {
-  const rawTemplates = Array.isArray(a.templates) ? a.templates : [];
-  const templates = rawTemplates
-    .map((t) => ({
-      templateName: str(obj(t).templateName) ?? '',
-      clusterScope: obj(t).clusterScope === true,
-    }))
-    .filter((t) => t.templateName !== '');
-  if (templates.length === 0) {
-    errors.push(`${path}.templates must name at least one AnalysisTemplate (templateName)`);
-    return undefined;
-  }
-  const rawArgs = Array.isArray(a.args) ? a.args : [];
-  const args = rawArgs
-    .map((r, i) => parseArg(r, `${path}.args[${String(i)}]`, errors))
-    .filter((x) => x !== undefined);
-  return { templates, args };
-}
-
-function parseAnalysisStep(a: JsonObject, path: string, errors: string[]): Step | undefined {
-  const analysis = parseAnalysis(a, path, errors);
-  return analysis ? { kind: 'analysis', analysis } : undefined;
-}
-
-/** Background analysis (strategy.canary.analysis), with the step it starts at. */
-function parseBackground(canary: JsonObject, errors: string[]): CanaryStrategy['analysis'] {
-  if (!isObject(canary.analysis)) return undefined;
-  const analysis = parseAnalysis(canary.analysis, 'spec.strategy.canary.analysis', errors);
-  return analysis ? { ...analysis, startingStep: int(canary.analysis.startingStep, 0) } : undefined;
-}
-
 function parseCanaryScale(s: JsonObject, path: string, errors: string[]): Step | undefined {
   let scale: CanaryScale | undefined;
   if (s.matchTrafficWeight === true) scale = { kind: 'matchTrafficWeight' };
@@ -182,40 +105,6 @@ function parseCanaryScale(s: JsonObject, path: string, errors: string[]): Step |
     return undefined;
   }
   return { kind: 'setCanaryScale', scale };
-}
-
-function parseRouting(
-  canary: JsonObject,
-  namespace: string,
-  errors: string[],
-): GatewayApiRouting | undefined {
-  if (!isObject(canary.trafficRouting)) return undefined;
-  const plugins = obj(canary.trafficRouting.plugins);
-  const others = Object.keys(canary.trafficRouting).filter((k) => k !== 'plugins');
-  const otherPlugins = Object.keys(plugins).filter((k) => k !== gatewayApiPlugin);
-  if (others.length > 0 || otherPlugins.length > 0) {
-    const names = [...others, ...otherPlugins.map((p) => `plugins["${p}"]`)].join(', ');
-    errors.push(
-      `spec.strategy.canary.trafficRouting: ${names} not supported; KULTA routes traffic only ` +
-        `through plugins["${gatewayApiPlugin}"] (Gateway API HTTPRoutes)`,
-    );
-  }
-  const plugin = plugins[gatewayApiPlugin];
-  if (!isObject(plugin)) {
-    errors.push(`spec.strategy.canary.trafficRouting.plugins["${gatewayApiPlugin}"] is required`);
-    return undefined;
-  }
-  const single = str(plugin.httpRoute);
-  const many = Array.isArray(plugin.httpRoutes)
-    ? plugin.httpRoutes.map((r) => str(obj(r).name)).filter((n) => n !== undefined)
-    : [];
-  const httpRoutes = single ? [single, ...many] : many;
-  if (httpRoutes.length === 0) {
-    errors.push(
-      `spec.strategy.canary.trafficRouting.plugins["${gatewayApiPlugin}"] needs httpRoute or httpRoutes`,
-    );
-  }
-  return { namespace: str(plugin.namespace) ?? namespace, httpRoutes: [...new Set(httpRoutes)] };
 }
 
 function parseCanary(canary: JsonObject, namespace: string, errors: string[]): CanaryStrategy {
@@ -235,12 +124,8 @@ function parseCanary(canary: JsonObject, namespace: string, errors: string[]): C
   return {
     stableService,
     canaryService,
-    maxSurge:
-      typeof canary.maxSurge === 'number' ? canary.maxSurge : (str(canary.maxSurge) ?? '25%'),
-    maxUnavailable:
-      typeof canary.maxUnavailable === 'number'
-        ? canary.maxUnavailable
-        : (str(canary.maxUnavailable) ?? '25%'),
+    maxSurge: intOrPercent(canary.maxSurge, '25%'),
+    maxUnavailable: intOrPercent(canary.maxUnavailable, '25%'),
     scaleDownDelaySeconds: int(canary.scaleDownDelaySeconds, 30),
     abortScaleDownDelaySeconds: int(canary.abortScaleDownDelaySeconds, 30),
     dynamicStableScale: canary.dynamicStableScale === true,
@@ -250,6 +135,27 @@ function parseCanary(canary: JsonObject, namespace: string, errors: string[]): C
     steps,
     analysis: parseBackground(canary, errors),
   };
+}
+
+type ParsedStrategy = Pick<RolloutSpec, 'strategy' | 'canary' | 'blueGreen'>;
+
+/** Exactly one of canary, blueGreen, simple. */
+function parseStrategy(strategy: JsonObject, namespace: string, errors: string[]): ParsedStrategy {
+  const set = (['canary', 'blueGreen', 'simple'] as const).filter((k) => isObject(strategy[k]));
+  if (set.length !== 1) {
+    errors.push(
+      `spec.strategy must set exactly one of canary, blueGreen, simple${set.length > 1 ? ` (found ${set.join(', ')})` : ''}`,
+    );
+  }
+  if (set[0] === 'blueGreen') {
+    const { blueGreen, view } = parseBlueGreen(obj(strategy.blueGreen), namespace, errors);
+    return { strategy: 'blueGreen', canary: view, blueGreen };
+  }
+  if (set[0] === 'simple') {
+    return { strategy: 'simple', canary: parseSimple(obj(strategy.simple)), blueGreen: undefined };
+  }
+  const canary = parseCanary(obj(strategy.canary), namespace, errors);
+  return { strategy: 'canary', canary, blueGreen: undefined };
 }
 
 function parseSelector(spec: JsonObject, template: JsonObject, errors: string[]): LabelSelector {
@@ -280,11 +186,7 @@ export function parseSpec(
   const errors: string[] = [];
   const spec = obj(obj(object).spec);
   const template = obj(spec.template);
-  const strategy = obj(spec.strategy);
-  if (!isObject(strategy.canary)) {
-    errors.push('spec.strategy.canary is required (KULTA supports the canary strategy)');
-  }
-  const canary = parseCanary(obj(strategy.canary), namespace, errors);
+  const strategy = parseStrategy(obj(spec.strategy), namespace, errors);
   const selector = parseSelector(spec, template, errors);
   const replicas = int(spec.replicas, 1);
   if (replicas < 0) errors.push('spec.replicas must be 0 or more');
@@ -302,7 +204,7 @@ export function parseSpec(
       progressDeadlineAbort: spec.progressDeadlineAbort === true,
       paused: spec.paused === true,
       restartAt: str(spec.restartAt),
-      canary,
+      ...strategy,
     },
   };
 }

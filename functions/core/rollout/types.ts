@@ -83,6 +83,31 @@ export interface CanaryStrategy {
   readonly analysis: (RolloutAnalysis & { readonly startingStep: number }) | undefined;
 }
 
+/** The strategies a Rollout can use; exactly one is set in spec.strategy. */
+export const StrategyKind = {
+  /** Steps of weights, pauses, analyses and header routes (Argo's canary). */
+  Canary: 'canary',
+  /** A full preview next to the active version, then one switch (Argo's blueGreen). */
+  BlueGreen: 'blueGreen',
+  /** KULTA: a rolling update of the ReplicaSets, no traffic routing, no steps. */
+  Simple: 'simple',
+} as const;
+export type StrategyKind = (typeof StrategyKind)[keyof typeof StrategyKind];
+
+/** spec.strategy.blueGreen: what only blue-green has (the rest is in the shared view). */
+export interface BlueGreenStrategy {
+  readonly activeService: string;
+  readonly previewService: string | undefined;
+  /** False: wait for promote after the preview is ready (default true). */
+  readonly autoPromotionEnabled: boolean;
+  /** Promote by itself this many seconds after the preview is ready. */
+  readonly autoPromotionSeconds: number | undefined;
+  /** Pods of the new revision while in preview; all of spec.replicas when unset. */
+  readonly previewReplicaCount: number | undefined;
+  readonly prePromotionAnalysis: RolloutAnalysis | undefined;
+  readonly postPromotionAnalysis: RolloutAnalysis | undefined;
+}
+
 export interface RolloutSpec {
   readonly replicas: number;
   readonly selector: LabelSelector;
@@ -95,7 +120,15 @@ export interface RolloutSpec {
   readonly progressDeadlineAbort: boolean;
   readonly paused: boolean;
   readonly restartAt: string | undefined;
+  readonly strategy: StrategyKind;
+  /**
+   * The canary strategy, and the view every strategy shares: for blueGreen, stable ≙ active
+   * (activeService, activeMetadata) and canary ≙ preview, with no steps; for simple, no
+   * routing and no steps (a rolling update within maxSurge/maxUnavailable).
+   */
   readonly canary: CanaryStrategy;
+  /** Set when strategy is blueGreen. */
+  readonly blueGreen: BlueGreenStrategy | undefined;
 }
 
 export interface RolloutMeta {
@@ -124,6 +157,8 @@ export type Phase = (typeof Phase)[keyof typeof Phase];
 export const PauseReason = {
   /** A `pause` step is waiting (for its duration, or for promote). */
   CanaryPauseStep: 'CanaryPauseStep',
+  /** A blue-green preview waits for promote (or for autoPromotionSeconds). */
+  BlueGreenPause: 'BlueGreenPause',
   /** An analysis could not decide: a person looks, then promotes or aborts. */
   InconclusiveAnalysisRun: 'InconclusiveAnalysisRun',
 } as const;
@@ -180,6 +215,24 @@ export interface Retiring {
   readonly scaleDownAt: string;
 }
 
+/** status.blueGreen: Argo's fields plus KULTA's timestamps. */
+export interface BlueGreenStatus {
+  /** The pod-template hash the active Service selects. */
+  readonly activeSelector?: string;
+  /** The pod-template hash the preview Service selects. */
+  readonly previewSelector?: string;
+  readonly prePromotionAnalysisRunStatus?: AnalysisRunSummary;
+  readonly postPromotionAnalysisRunStatus?: AnalysisRunSummary;
+  /** True once the preview was scaled from previewReplicaCount to full size for promotion. */
+  readonly scaleUpPreviewCheckPoint?: boolean;
+  /** KULTA: when this attempt of the revision started (names its AnalysisRuns). */
+  readonly attemptStartedAt?: string;
+  /** KULTA: when the preview reached its size and became ready (analysis and pause start). */
+  readonly previewReadyAt?: string;
+  /** KULTA: when the active Service (and the route) switched to the new revision. */
+  readonly switchedAt?: string;
+}
+
 export interface RolloutStatus {
   readonly observedGeneration?: string;
   readonly phase?: Phase;
@@ -207,6 +260,7 @@ export interface RolloutStatus {
     readonly currentStepAnalysisRunStatus?: AnalysisRunSummary;
     readonly currentBackgroundAnalysisRunStatus?: AnalysisRunSummary;
   };
+  readonly blueGreen?: BlueGreenStatus;
   readonly conditions?: readonly Condition[];
   /** KULTA: monotonic transition counter; every owned write is fenced by it. */
   readonly transition?: number;

@@ -1,0 +1,41 @@
+// Parses trafficRouting: KULTA routes only through the Gateway API plugin's HTTPRoutes.
+import { isObject, obj, str } from './json-read.ts';
+import type { GatewayApiRouting, JsonObject } from './types.ts';
+
+export const gatewayApiPlugin = 'argoproj-labs/gatewayAPI';
+
+/** `strategy` is the strategy object holding trafficRouting; `path` its field path. */
+export function parseRouting(
+  strategy: JsonObject,
+  namespace: string,
+  errors: string[],
+  path = 'spec.strategy.canary',
+): GatewayApiRouting | undefined {
+  if (!isObject(strategy.trafficRouting)) return undefined;
+  const plugins = obj(strategy.trafficRouting.plugins);
+  const others = Object.keys(strategy.trafficRouting).filter((k) => k !== 'plugins');
+  const otherPlugins = Object.keys(plugins).filter((k) => k !== gatewayApiPlugin);
+  if (others.length > 0 || otherPlugins.length > 0) {
+    const names = [...others, ...otherPlugins.map((p) => `plugins["${p}"]`)].join(', ');
+    errors.push(
+      `${path}.trafficRouting: ${names} not supported; KULTA routes traffic only ` +
+        `through plugins["${gatewayApiPlugin}"] (Gateway API HTTPRoutes)`,
+    );
+  }
+  const plugin = plugins[gatewayApiPlugin];
+  if (!isObject(plugin)) {
+    errors.push(`${path}.trafficRouting.plugins["${gatewayApiPlugin}"] is required`);
+    return undefined;
+  }
+  const single = str(plugin.httpRoute);
+  const many = Array.isArray(plugin.httpRoutes)
+    ? plugin.httpRoutes.map((r) => str(obj(r).name)).filter((n) => n !== undefined)
+    : [];
+  const httpRoutes = single ? [single, ...many] : many;
+  if (httpRoutes.length === 0) {
+    errors.push(
+      `${path}.trafficRouting.plugins["${gatewayApiPlugin}"] needs httpRoute or httpRoutes`,
+    );
+  }
+  return { namespace: str(plugin.namespace) ?? namespace, httpRoutes: [...new Set(httpRoutes)] };
+}
