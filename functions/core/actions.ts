@@ -2,6 +2,9 @@
 // Every action is fenced by the transition counter of the status it was derived from.
 import type { AnalysisTemplateRef, JsonObject } from './rollout/types.ts';
 
+/** What an AnalysisRun is for: a canary step (its index), background, or blue-green's gates. */
+export type AnalysisRole = number | 'background' | 'prePromotion' | 'postPromotion';
+
 /** An analysis argument with its value. */
 export interface ResolvedArg {
   readonly name: string;
@@ -38,8 +41,8 @@ export type Action =
   | {
       readonly kind: 'createAnalysisRun';
       readonly name: string;
-      /** The step index it belongs to, or the background analysis. */
-      readonly role: number | 'background';
+      /** The step index it belongs to, the background analysis, or a blue-green gate. */
+      readonly role: AnalysisRole;
       readonly podTemplateHash: string;
       /** The stable revision's hash, for template arguments with podTemplateHashValue Stable. */
       readonly stableHash: string;

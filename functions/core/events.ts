@@ -20,6 +20,7 @@ import {
   testSuiteRunStarted,
   type AnalysisVerdict,
 } from './cdevents/index.ts';
+import { analysisSlots, slotSummary, type AnalysisSlot } from './canary/analysis.ts';
 import type { Observed } from './observed.ts';
 import type {
   AnalysisRunSummary,
@@ -118,16 +119,13 @@ function weightChanged(
   });
 }
 
-type Slot = 'currentStepAnalysisRunStatus' | 'currentBackgroundAnalysisRunStatus';
-
 /** The analysis whose summary this transition changed, with its templates as the suite name. */
 function changedAnalysis(
   facts: TransitionFacts,
-): { slot: Slot; summary: AnalysisRunSummary; suiteName: string } | undefined {
-  const slots: Slot[] = ['currentStepAnalysisRunStatus', 'currentBackgroundAnalysisRunStatus'];
-  for (const slot of slots) {
-    const summary = facts.after.canary?.[slot];
-    const before = facts.before.canary?.[slot];
+): { slot: AnalysisSlot; summary: AnalysisRunSummary; suiteName: string } | undefined {
+  for (const slot of analysisSlots) {
+    const summary = slotSummary(facts.after, slot);
+    const before = slotSummary(facts.before, slot);
     if (!summary || (before?.name === summary.name && before.status === summary.status)) continue;
     return { slot, summary, suiteName: suiteOf(facts, slot) };
   }
@@ -135,14 +133,16 @@ function changedAnalysis(
 }
 
 /** The analysis a slot stands for: the background one, or the step the rollout was at. */
-function analysisOf(facts: TransitionFacts, slot: Slot): RolloutAnalysis | undefined {
+function analysisOf(facts: TransitionFacts, slot: AnalysisSlot): RolloutAnalysis | undefined {
   if (slot === 'currentBackgroundAnalysisRunStatus') return facts.spec.canary.analysis;
+  if (slot === 'prePromotionAnalysisRunStatus') return facts.spec.blueGreen?.prePromotionAnalysis;
+  if (slot === 'postPromotionAnalysisRunStatus') return facts.spec.blueGreen?.postPromotionAnalysis;
   const step = facts.spec.canary.steps[facts.before.currentStepIndex ?? 0];
   return step?.kind === 'analysis' ? step.analysis : undefined;
 }
 
 /** The suite a run tests: its template names, e.g. "success-rate+latency". */
-function suiteOf(facts: TransitionFacts, slot: Slot): string {
+function suiteOf(facts: TransitionFacts, slot: AnalysisSlot): string {
   const templates = analysisOf(facts, slot)?.templates ?? [];
   return templates.map((t) => t.templateName).join('+') || 'analysis';
 }
@@ -184,34 +184,40 @@ function analysisPassed(facts: TransitionFacts, input: RolloutEventInput): CDEve
   return [testSuiteRunFinished({ ...input, analysis, verdict, message: facts.message })];
 }
 
+type Builder = (facts: TransitionFacts, input: RolloutEventInput) => CDEvent[];
+
+/** Progress within a rollout, by transition name (KULTA's custom rollout events). */
+const progressBuilders: Readonly<Record<string, Builder>> = {
+  'revision-started': stepStarted,
+  retried: stepStarted,
+  'weight-set': (facts, input) => [weightChanged(facts.before, facts.after, input)],
+  paused: (facts, input) => {
+    const reason = facts.after.pauseConditions?.[0]?.reason ?? 'CanaryPauseStep';
+    return [rolloutPaused({ ...input, pause: { reason, until: facts.after.pauseEndsAt } })];
+  },
+  resumed: (facts, input) => [rolloutResumed({ ...input, resume: { reason: facts.message } })],
+  switched: (_facts, input) => [rolloutPromoted({ ...input, promotion: { full: false } })],
+  'analysis-progressed': (facts, input) =>
+    verdicts.has(changedAnalysis(facts)?.summary.status ?? '') ? analysisEvents(facts, input) : [],
+  'analysis-started': analysisEvents,
+  'analysis-failed': analysisEvents,
+  'analysis-inconclusive': analysisEvents,
+  'step-completed': (facts, input) => {
+    const resumed =
+      facts.before.currentStep?.kind === 'pause'
+        ? [rolloutResumed({ ...input, resume: { reason: facts.message } })]
+        : [];
+    return [...resumed, ...analysisPassed(facts, input), ...stepStarted(facts, input)];
+  },
+  'promote-full-requested': (_facts, input) => [
+    rolloutPromoted({ ...input, promotion: { full: true } }),
+  ],
+};
+
 function progressEvents(facts: TransitionFacts, input: RolloutEventInput): CDEvent[] | undefined {
-  const { before, after } = facts;
-  switch (facts.event) {
-    case 'revision-started':
-    case 'retried':
-      return stepStarted(facts, input);
-    case 'weight-set':
-      return [weightChanged(before, after, input)];
-    case 'paused':
-      return [
-        rolloutPaused({ ...input, pause: { reason: 'CanaryPauseStep', until: after.pauseEndsAt } }),
-      ];
-    case 'analysis-started':
-    case 'analysis-failed':
-    case 'analysis-inconclusive':
-      return analysisEvents(facts, input);
-    case 'step-completed': {
-      const resumed =
-        before.currentStep?.kind === 'pause'
-          ? [rolloutResumed({ ...input, resume: { reason: facts.message } })]
-          : [];
-      return [...resumed, ...analysisPassed(facts, input), ...stepStarted(facts, input)];
-    }
-    case 'promote-full-requested':
-      return [rolloutPromoted({ ...input, promotion: { full: true } })];
-    default:
-      return undefined;
-  }
+  return Object.hasOwn(progressBuilders, facts.event)
+    ? progressBuilders[facts.event]?.(facts, input)
+    : undefined;
 }
 
 /** The CDEvents of one transition, in the order they happened. */

@@ -4,6 +4,8 @@ import type { Action } from './actions.ts';
 import { analysisActions } from './canary/analysis.ts';
 import { appendHistory, decide, findReplicaSet, type Decision } from './canary/decide.ts';
 import { deriveWorldActions } from './canary/world.ts';
+import { decideBlueGreen } from './bluegreen/decide.ts';
+import { deriveBlueGreenWorld } from './bluegreen/world.ts';
 import {
   ConditionType,
   getCondition,
@@ -86,12 +88,28 @@ function stoppedPhase(spec: RolloutSpec, status: RolloutStatus): PhaseAndMessage
     return { phase: 'Degraded', message: progressing.message };
   }
   if (spec.paused) return { phase: 'Paused', message: 'paused by spec.paused' };
-  if ((status.pauseConditions ?? []).length > 0) {
+  const pause = status.pauseConditions?.[0];
+  if (pause) {
     const until = status.pauseEndsAt ? ` until ${status.pauseEndsAt}` : ' until promoted';
-    const step = String(status.currentStepIndex ?? 0);
-    return { phase: 'Paused', message: `CanaryPauseStep at step ${step}${until}` };
+    const where =
+      spec.strategy === 'blueGreen' ? '' : ` at step ${String(status.currentStepIndex ?? 0)}`;
+    return { phase: 'Paused', message: `${pause.reason}${where}${until}` };
   }
   return undefined;
+}
+
+function progressMessage(spec: RolloutSpec, status: RolloutStatus): string {
+  const hash = status.currentPodHash ?? '';
+  switch (spec.strategy) {
+    case 'blueGreen':
+      return status.blueGreen?.activeSelector === hash
+        ? `${hash} is active; waiting for its post-promotion analysis`
+        : `preview ${hash} is coming up`;
+    case 'simple':
+      return `rolling update to ${hash}`;
+    case 'canary':
+      return `canary at step ${String(status.currentStepIndex ?? 0)}`;
+  }
 }
 
 function movingPhase(
@@ -100,8 +118,7 @@ function movingPhase(
   observed: Observed,
 ): PhaseAndMessage {
   if (status.currentPodHash !== status.stableRS) {
-    const step = String(status.currentStepIndex ?? 0);
-    return { phase: 'Progressing', message: `canary at step ${step}` };
+    return { phase: 'Progressing', message: progressMessage(spec, status) };
   }
   const stable = findReplicaSet(observed, status.stableRS);
   if ((stable?.availableReplicas ?? 0) < spec.replicas) {
@@ -256,7 +273,8 @@ function outboxFull(status: RolloutStatus, events: EventConfig | undefined): boo
 
 function decideOrHold(rollout: Rollout, input: PlanInput, currentHash: string): Decision {
   const { observed, now } = input;
-  const decision = decide({
+  const decideFor = rollout.spec.strategy === 'blueGreen' ? decideBlueGreen : decide;
+  const decision = decideFor({
     meta: rollout.metadata,
     spec: rollout.spec,
     status: rollout.status,
@@ -348,6 +366,20 @@ function outboxCondition(
   return { ...status, conditions };
 }
 
+function worldActions(
+  rollout: Rollout,
+  status: RolloutStatus,
+  observed: Observed,
+  now: string,
+): Action[] {
+  if (rollout.spec.strategy === 'blueGreen')
+    return deriveBlueGreenWorld(rollout, status, observed, now);
+  return [
+    ...deriveWorldActions(rollout, status, observed, now),
+    ...analysisActions(rollout.metadata, rollout.spec, status, observed),
+  ];
+}
+
 export function plan(input: PlanInput): Plan {
   const { rollout: parsed, observed, now } = input;
   if (!parsed.spec) return invalidPlan(parsed, now);
@@ -371,9 +403,8 @@ export function plan(input: PlanInput): Plan {
     nextStatus: next,
     statusChanged: !sameStatus(rollout.status, next),
     actions: [
-      ...deriveWorldActions(rollout, next, observed, now),
+      ...worldActions(rollout, next, observed, now),
       ...restartActions(rollout.spec, next, observed, now),
-      ...analysisActions(rollout.metadata, rollout.spec, next, observed),
     ],
     event: transition?.event,
     active: isActive(next, observed),

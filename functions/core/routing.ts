@@ -10,12 +10,16 @@ export function routingProblems(spec: RolloutSpec, observed: Observed): string[]
 function serviceProblems(spec: RolloutSpec, observed: Observed): string[] {
   const problems: string[] = [];
   const { stableService, canaryService } = spec.canary;
+  const [stableRole, canaryRole] =
+    spec.strategy === 'blueGreen'
+      ? ['blueGreen.activeService', 'blueGreen.previewService']
+      : ['canary.stableService', 'canary.canaryService'];
   for (const [role, name] of [
-    ['stableService', stableService],
-    ['canaryService', canaryService],
+    [stableRole, stableService],
+    [canaryRole, canaryService],
   ] as const) {
     if (name && observed.services.find((s) => s.name === name)?.exists !== true) {
-      problems.push(`Service "${name}" (spec.strategy.canary.${role}) does not exist: create it`);
+      problems.push(`Service "${name}" (spec.strategy.${role}) does not exist: create it`);
     }
   }
   return problems;

@@ -21,6 +21,8 @@ export class SimulatedWorld {
     ['web-canary', undefined],
   ]);
   route = { stable: 100, canary: 0 };
+  /** Services the test removed (they exist unless listed here). */
+  readonly missingServices = new Set<string>();
   routeExists = true;
   /** When false, new pods never become available (a canary that does not start). */
   podsBecomeAvailable = true;
@@ -34,11 +36,11 @@ export class SimulatedWorld {
   observed(): Observed {
     return {
       replicaSets: this.replicaSets.map((rs) => ({ ...rs })),
-      services: [...this.services].map(([name, hash]) => ({
-        name,
-        exists: true,
-        podTemplateHash: hash,
-      })),
+      services: [...this.services].map(([name, hash]) =>
+        this.missingServices.has(name)
+          ? { name, exists: false, podTemplateHash: undefined }
+          : { name, exists: true, podTemplateHash: hash },
+      ),
       ...(this.podsToRestart === undefined ? {} : { podsToRestart: this.podsToRestart }),
       analysisRuns: [...this.analysisRuns],
       routes: [
@@ -86,7 +88,7 @@ export class SimulatedWorld {
         this.replicaSets = this.replicaSets.filter((rs) => rs.name !== action.name);
         return;
       case 'setServiceSelector':
-        this.services.set(action.service, action.podTemplateHash);
+        this.#setService(action.service, action.podTemplateHash);
         return;
       case 'setPodMetadata':
         this.replicaSets = this.replicaSets.map((rs) =>
@@ -121,6 +123,10 @@ export class SimulatedWorld {
           this.route = { stable: action.stableWeight, canary: action.canaryWeight };
         return;
     }
+  }
+
+  #setService(name: string, hash: string): void {
+    if (!this.missingServices.has(name)) this.services.set(name, hash);
   }
 
   /** New pods exist at once but become available only at the next step, as real pods do. */

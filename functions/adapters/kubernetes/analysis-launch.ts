@@ -149,7 +149,7 @@ export class AnalysisRunLauncher {
       context,
     );
     const dryRun = templates.flatMap((t) => t.dryRun ?? []);
-    const role = action.role === 'background' ? 'background' : `step-${String(action.role)}`;
+    const role = typeof action.role === 'number' ? `step-${String(action.role)}` : action.role;
     const body = {
       apiVersion: `${analysisApi.group}/${analysisApi.version}`,
       kind: 'AnalysisRun',

@@ -1,7 +1,7 @@
 // Analysis in a canary: which AnalysisRuns the committed status stands for (named from it, so
 // world = f(status)), and what their verdicts do: Successful continues, Failed or Error abort,
 // Inconclusive pauses for a person (reason InconclusiveAnalysisRun).
-import type { Action, ResolvedArg } from '../actions.ts';
+import type { Action, AnalysisRole, ResolvedArg } from '../actions.ts';
 import type { Observed, ObservedAnalysisRun } from '../observed.ts';
 import { fnv1a32 } from '../rollout/hash.ts';
 import {
@@ -14,7 +14,7 @@ import {
 } from '../rollout/types.ts';
 
 /** A short, stable tag of a time: runs of a re-entered step (after a retry) get a new name. */
-function tag(startedAt: string): string {
+export function tag(startedAt: string): string {
   return fnv1a32(startedAt).toString(36);
 }
 
@@ -85,9 +85,9 @@ function resolveArgs(
   });
 }
 
-function createRun(
+export function createRun(
   meta: RolloutMeta,
-  run: { readonly name: string; readonly role: number | 'background' },
+  run: { readonly name: string; readonly role: AnalysisRole },
   analysis: RolloutAnalysis,
   status: RolloutStatus,
 ): Action {
@@ -123,7 +123,7 @@ function wantedRuns(meta: RolloutMeta, spec: RolloutSpec, status: RolloutStatus)
   return runs;
 }
 
-/** Runs to create (those wanted and missing) and runs to stop (every other one still measuring). */
+/** The canary's runs to create and to stop (see runActions). */
 export function analysisActions(
   meta: RolloutMeta,
   spec: RolloutSpec,
@@ -131,7 +131,11 @@ export function analysisActions(
   observed: Observed,
 ): Action[] {
   const inCanary = status.currentPodHash !== status.stableRS && status.abortedAt === undefined;
-  const wanted = inCanary ? wantedRuns(meta, spec, status) : [];
+  return runActions(inCanary ? wantedRuns(meta, spec, status) : [], observed);
+}
+
+/** Runs to create (those wanted and missing) and runs to stop (every other one still measuring). */
+export function runActions(wanted: readonly Action[], observed: Observed): Action[] {
   const keep = new Set(wanted.map((a) => (a.kind === 'createAnalysisRun' ? a.name : '')));
   const create = wanted.filter((a) => a.kind === 'createAnalysisRun' && !findRun(observed, a.name));
   const stop: Action[] = observed.analysisRuns
@@ -154,10 +158,49 @@ function sameSummary(a: AnalysisRunSummary | undefined, b: AnalysisRunSummary): 
   return a?.name === b.name && a.status === b.status && a.message === b.message;
 }
 
-type Slot = 'currentStepAnalysisRunStatus' | 'currentBackgroundAnalysisRunStatus';
+/** Where status shows an analysis: a canary's step or background run, or blue-green's two. */
+export type AnalysisSlot =
+  | 'currentStepAnalysisRunStatus'
+  | 'currentBackgroundAnalysisRunStatus'
+  | 'prePromotionAnalysisRunStatus'
+  | 'postPromotionAnalysisRunStatus';
 
-function withSummary(status: RolloutStatus, slot: Slot, run: ObservedAnalysisRun): RolloutStatus {
-  return { ...status, canary: { ...status.canary, [slot]: summary(run) } };
+export const analysisSlots: readonly AnalysisSlot[] = [
+  'currentStepAnalysisRunStatus',
+  'currentBackgroundAnalysisRunStatus',
+  'prePromotionAnalysisRunStatus',
+  'postPromotionAnalysisRunStatus',
+];
+
+const slotLabels: Record<AnalysisSlot, string> = {
+  currentStepAnalysisRunStatus: 'analysis',
+  currentBackgroundAnalysisRunStatus: 'background analysis',
+  prePromotionAnalysisRunStatus: 'pre-promotion analysis',
+  postPromotionAnalysisRunStatus: 'post-promotion analysis',
+};
+
+function isBlueGreenSlot(
+  slot: AnalysisSlot,
+): slot is 'prePromotionAnalysisRunStatus' | 'postPromotionAnalysisRunStatus' {
+  return slot === 'prePromotionAnalysisRunStatus' || slot === 'postPromotionAnalysisRunStatus';
+}
+
+/** The summary status shows in a slot. */
+export function slotSummary(
+  status: RolloutStatus,
+  slot: AnalysisSlot,
+): AnalysisRunSummary | undefined {
+  return isBlueGreenSlot(slot) ? status.blueGreen?.[slot] : status.canary?.[slot];
+}
+
+function withSummary(
+  status: RolloutStatus,
+  slot: AnalysisSlot,
+  run: ObservedAnalysisRun,
+): RolloutStatus {
+  return isBlueGreenSlot(slot)
+    ? { ...status, blueGreen: { ...status.blueGreen, [slot]: summary(run) } }
+    : { ...status, canary: { ...status.canary, [slot]: summary(run) } };
 }
 
 /**
@@ -167,14 +210,14 @@ function withSummary(status: RolloutStatus, slot: Slot, run: ObservedAnalysisRun
 export function decideRun(
   status: RolloutStatus,
   run: ObservedAnalysisRun | undefined,
-  slot: Slot,
+  slot: AnalysisSlot,
   now: string,
 ): AnalysisDecision | undefined {
   if (!run) return undefined;
-  const before = status.canary?.[slot];
+  const before = slotSummary(status, slot);
   if (sameSummary(before, summary(run))) return undefined;
   const next = withSummary(status, slot, run);
-  const what = slot === 'currentBackgroundAnalysisRunStatus' ? 'background analysis' : 'analysis';
+  const what = slotLabels[slot];
   const why = run.message ? `: ${run.message}` : '';
   if (run.phase === 'Failed' || run.phase === 'Error') {
     return {

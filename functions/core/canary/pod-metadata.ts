@@ -8,7 +8,9 @@ import type { PodMetadata, RolloutSpec, RolloutStatus } from '../rollout/types.t
 type Role = 'stable' | 'canary';
 
 function roleOf(rs: ObservedReplicaSet, status: RolloutStatus): Role | undefined {
-  if (rs.podTemplateHash === status.stableRS) return 'stable';
+  // Blue-green: activeMetadata follows the active Service, previewMetadata the preview.
+  const active = status.blueGreen?.activeSelector ?? status.stableRS;
+  if (rs.podTemplateHash === active) return 'stable';
   if (rs.podTemplateHash === status.currentPodHash) return 'canary';
   return undefined;
 }

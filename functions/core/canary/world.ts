@@ -69,14 +69,15 @@ function podTemplateFor(spec: RolloutSpec, hash: string, isStable: boolean): Jso
   };
 }
 
-function replicaSetActions(
+/** Creates the current revision's ReplicaSet and scales every revision to `desired`. */
+export function replicaSetActions(
   rollout: Rollout,
   status: RolloutStatus,
   observed: Observed,
-  now: string,
+  target: { readonly desired: ReadonlyMap<string, number>; readonly now: string },
 ): Action[] {
   const { spec, metadata } = rollout;
-  const desired = desiredReplicas(spec, status, observed, now);
+  const { desired, now } = target;
   const actions: Action[] = [];
   const maxRevision = Math.max(0, ...observed.replicaSets.map((rs) => rs.revision));
   const current = status.currentPodHash;
@@ -117,7 +118,7 @@ function wantedReplicas(
 }
 
 /** Old revisions at 0 replicas beyond revisionHistoryLimit, oldest first. */
-function deletions(rollout: Rollout, status: RolloutStatus, observed: Observed): Action[] {
+export function deletions(rollout: Rollout, status: RolloutStatus, observed: Observed): Action[] {
   const keep = new Set([
     status.stableRS,
     status.currentPodHash,
@@ -131,11 +132,21 @@ function deletions(rollout: Rollout, status: RolloutStatus, observed: Observed):
     .map((rs) => ({ kind: 'deleteReplicaSet', name: rs.name }) as const);
 }
 
+/** Service name → the revision hash it should select. */
+export type ServiceTargets = readonly (readonly [string | undefined, string | undefined])[];
+
 function serviceActions(spec: RolloutSpec, status: RolloutStatus, observed: Observed): Action[] {
-  const targets: [string | undefined, string | undefined][] = [
-    [spec.canary.stableService, status.stableRS],
-    [spec.canary.canaryService, status.currentPodHash],
-  ];
+  return serviceSelectorActions(
+    [
+      [spec.canary.stableService, status.stableRS],
+      [spec.canary.canaryService, status.currentPodHash],
+    ],
+    observed,
+  );
+}
+
+/** Re-points the Services that exist and select another revision. */
+export function serviceSelectorActions(targets: ServiceTargets, observed: Observed): Action[] {
   const actions: Action[] = [];
   for (const [service, hash] of targets) {
     if (!service || !hash) continue;
@@ -147,11 +158,15 @@ function serviceActions(spec: RolloutSpec, status: RolloutStatus, observed: Obse
   return actions;
 }
 
-function routeActions(spec: RolloutSpec, status: RolloutStatus, observed: Observed): Action[] {
+/** Sets every route's split to `canaryWeight` for the second backend (canary, or preview). */
+export function routeActions(
+  spec: RolloutSpec,
+  canaryWeight: number,
+  observed: Observed,
+): Action[] {
   const routing = spec.canary.trafficRouting;
   const { stableService, canaryService } = spec.canary;
   if (!routing || !stableService || !canaryService) return [];
-  const canaryWeight = committedWeight(status);
   const actions: Action[] = [];
   for (const name of routing.httpRoutes) {
     const route = observed.routes.find((r) => r.name === name && r.namespace === routing.namespace);
@@ -175,7 +190,7 @@ function routeActions(spec: RolloutSpec, status: RolloutStatus, observed: Observ
   return actions;
 }
 
-function isScaleUp(action: Action, observed: Observed): boolean {
+export function isScaleUp(action: Action, observed: Observed): boolean {
   if (action.kind === 'createReplicaSet') return true;
   if (action.kind !== 'scaleReplicaSet') return false;
   const rs = observed.replicaSets.find((r) => r.name === action.name);
@@ -193,9 +208,10 @@ export function deriveWorldActions(
   observed: Observed,
   now: string,
 ): Action[] {
-  const rsActions = replicaSetActions(rollout, status, observed, now);
+  const desired = desiredReplicas(rollout.spec, status, observed, now);
+  const rsActions = replicaSetActions(rollout, status, observed, { desired, now });
   const services = serviceActions(rollout.spec, status, observed);
-  const routes = routeActions(rollout.spec, status, observed);
+  const routes = routeActions(rollout.spec, committedWeight(status), observed);
   const canaryRepointed = services.some(
     (a) => a.kind === 'setServiceSelector' && a.service === rollout.spec.canary.canaryService,
   );
