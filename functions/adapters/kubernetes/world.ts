@@ -64,7 +64,13 @@ function toObservedReplicaSet(rs: V1ReplicaSet): ObservedReplicaSet | undefined 
 
 /** Only rollouts with analysis pay for listing AnalysisRuns. */
 function usesAnalysis(spec: RolloutSpec): boolean {
-  return spec.canary.analysis !== undefined || spec.canary.steps.some((s) => s.kind === 'analysis');
+  const bg = spec.blueGreen;
+  return (
+    spec.canary.analysis !== undefined ||
+    spec.canary.steps.some((s) => s.kind === 'analysis') ||
+    bg?.prePromotionAnalysis !== undefined ||
+    bg?.postPromotionAnalysis !== undefined
+  );
 }
 
 export class KubernetesWorld implements World {
