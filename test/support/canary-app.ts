@@ -66,9 +66,32 @@ export function routeManifest(name: string, app: string): JsonObject {
   };
 }
 
+/** Blue-green with `<name>-stable` active and `<name>-canary` preview, over `<name>-route`. */
+export function blueGreenStrategy(name: string, extra: JsonObject = {}): JsonObject {
+  return {
+    blueGreen: {
+      activeService: `${name}-stable`,
+      previewService: `${name}-canary`,
+      scaleDownDelaySeconds: 2,
+      abortScaleDownDelaySeconds: 2,
+      trafficRouting: {
+        plugins: { 'argoproj-labs/gatewayAPI': { httpRoute: `${name}-route` } },
+      },
+      ...extra,
+    },
+  };
+}
+
 export function rolloutManifest(
   name: string,
-  options: { image: string; replicas?: number; steps: JsonObject[]; canary?: JsonObject },
+  options: {
+    image: string;
+    replicas?: number;
+    steps: JsonObject[];
+    canary?: JsonObject;
+    /** Replaces the canary strategy (blueGreen, simple). */
+    strategy?: JsonObject;
+  },
 ): JsonObject {
   return {
     apiVersion: 'kulta.io/v1alpha1',
@@ -81,7 +104,7 @@ export function rolloutManifest(
         metadata: { labels: { app: name } },
         spec: { containers: [{ name, image: options.image }] },
       },
-      strategy: {
+      strategy: options.strategy ?? {
         canary: {
           stableService: `${name}-stable`,
           canaryService: `${name}-canary`,
