@@ -40,19 +40,31 @@ function desiredReplicas(
   const { stableRS: stable, currentPodHash: current } = status;
   if (!stable || !current) return new Map();
   if (stable === current) return new Map([[stable, spec.replicas]]);
-  let counts = canaryCounts(spec, status, now);
-  if (!spec.canary.trafficRouting && status.abortedAt === undefined) {
-    const canaryRs = findReplicaSet(observed, current);
-    counts = rollingStep(spec, counts, {
-      canary: canaryRs?.replicas ?? 0,
-      stable: findReplicaSet(observed, stable)?.replicas ?? 0,
-      canaryAvailable: canaryRs?.availableReplicas ?? 0,
-    });
-  }
+  const counts = canaryCounts(spec, status, now);
+  const next =
+    !spec.canary.trafficRouting && status.abortedAt === undefined
+      ? rollingCounts(spec, status, observed, counts)
+      : counts;
   return new Map([
-    [current, counts.canary],
-    [stable, counts.stable],
+    [current, next.canary],
+    [stable, next.stable],
   ]);
+}
+
+/** Without routing the pods are the traffic: they roll within the limits, or hold when paused. */
+function rollingCounts(
+  spec: RolloutSpec,
+  status: RolloutStatus,
+  observed: Observed,
+  target: RollingCounts,
+): RollingCounts {
+  const canaryRs = findReplicaSet(observed, status.currentPodHash);
+  const seen = {
+    canary: canaryRs?.replicas ?? 0,
+    stable: findReplicaSet(observed, status.stableRS)?.replicas ?? 0,
+    canaryAvailable: canaryRs?.availableReplicas ?? 0,
+  };
+  return spec.paused ? seen : rollingStep(spec, target, seen);
 }
 
 function podTemplateFor(spec: RolloutSpec, hash: string, isStable: boolean): JsonObject {
