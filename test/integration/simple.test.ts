@@ -1,6 +1,7 @@
 // The simple strategy on the real test bed: a rolling update of the ReplicaSets (no Services,
 // no route) within maxSurge and maxUnavailable, driven by the local runner; and its abort.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { JsonObject } from '../../functions/core/rollout/types.ts';
 import { startLocalRunner, type LocalRunner } from '../../functions/local/runner.ts';
 import { createLogger } from '../../functions/runtime/logger.ts';
 import { CanaryApp, rolloutManifest } from '../support/canary-app.ts';
@@ -25,7 +26,7 @@ afterAll(async () => {
   await (ns as typeof ns | undefined)?.remove();
 });
 
-async function deployed(name: string, simple: Record<string, unknown>): Promise<CanaryApp> {
+async function deployed(name: string, simple: JsonObject): Promise<CanaryApp> {
   const app = new CanaryApp(kube, ns.name, name);
   await app.createRollout(
     rolloutManifest(name, {

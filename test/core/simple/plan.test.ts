@@ -41,7 +41,7 @@ function walk(sim: Simulation, limit = 60): Sample[] {
 }
 
 describe('a simple rolling update', () => {
-  it.each([
+  it.each<{ name: string; simple: JsonObject; surge: number; unavailable: number }>([
     {
       name: 'maxSurge 20%, maxUnavailable 1',
       simple: { maxSurge: '20%', maxUnavailable: 1 },
