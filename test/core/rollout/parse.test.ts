@@ -167,47 +167,6 @@ describe('spec errors name the field and the fix', () => {
       error: 'spec.strategy must set exactly one of canary, blueGreen, simple',
     },
     {
-      name: 'two strategies',
-      rollout: aRollout().spec({ strategy: { canary: {}, simple: {} } }),
-      error: 'spec.strategy must set exactly one of canary, blueGreen, simple (found canary, simple)',
-    },
-    {
-      name: 'blue-green without an active Service',
-      rollout: aRollout().spec({ strategy: { blueGreen: {} } }),
-      error:
-        'spec.strategy.blueGreen.activeService is required: the Service that serves production traffic',
-    },
-    {
-      name: 'blue-green with the same active and preview Service',
-      rollout: aRollout().spec({
-        strategy: { blueGreen: { activeService: 'web', previewService: 'web' } },
-      }),
-      error: 'spec.strategy.blueGreen: activeService and previewService must be different Services',
-    },
-    {
-      name: 'blue-green auto promotion seconds without auto promotion',
-      rollout: aRollout().spec({
-        strategy: {
-          blueGreen: { activeService: 'a', autoPromotionEnabled: false, autoPromotionSeconds: 30 },
-        },
-      }),
-      error:
-        'spec.strategy.blueGreen.autoPromotionSeconds has no effect with autoPromotionEnabled: false; remove one',
-    },
-    {
-      name: 'blue-green routing without a preview Service',
-      rollout: aRollout().spec({
-        strategy: {
-          blueGreen: {
-            activeService: 'a',
-            trafficRouting: { plugins: { 'argoproj-labs/gatewayAPI': { httpRoute: 'r' } } },
-          },
-        },
-      }),
-      error:
-        'spec.strategy.blueGreen: trafficRouting needs previewService: the route switches from the active to the preview backend',
-    },
-    {
       name: 'negative replicas',
       rollout: aRollout().replicas(-1),
       error: 'spec.replicas must be 0 or more',
