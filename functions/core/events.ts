@@ -157,7 +157,14 @@ function analysisEvents(facts: TransitionFacts, input: RolloutEventInput): CDEve
   const status = changed.summary.status;
   const verdict = verdicts.has(status) ? (status as AnalysisVerdict) : 'Error';
   const message = changed.summary.message ?? facts.message;
-  const finished = testSuiteRunFinished({ ...input, analysis, verdict, message });
+  const experiments = changed.summary.experiments;
+  const finished = testSuiteRunFinished({
+    ...input,
+    analysis,
+    verdict,
+    message,
+    ...(experiments ? { experiments } : {}),
+  });
   if (facts.event !== 'analysis-failed') return [finished];
   const reason = verdict === 'Failed' ? 'AnalysisFailed' : 'AnalysisError';
   return [
@@ -181,7 +188,16 @@ function analysisPassed(facts: TransitionFacts, input: RolloutEventInput): CDEve
     suiteName: suiteOf(facts, 'currentStepAnalysisRunStatus'),
   };
   const verdict: AnalysisVerdict = summary.status === 'Successful' ? 'Successful' : 'Inconclusive';
-  return [testSuiteRunFinished({ ...input, analysis, verdict, message: facts.message })];
+  const experiments = summary.experiments;
+  return [
+    testSuiteRunFinished({
+      ...input,
+      analysis,
+      verdict,
+      message: facts.message,
+      ...(experiments ? { experiments } : {}),
+    }),
+  ];
 }
 
 type Builder = (facts: TransitionFacts, input: RolloutEventInput) => CDEvent[];

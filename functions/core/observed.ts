@@ -1,4 +1,5 @@
 // The owned world as observed at the start of a step: ReplicaSets, Services, HTTPRoutes.
+import type { ExperimentOutcome } from './analysis/experiment.ts';
 import type { PodMetadata } from './rollout/types.ts';
 
 export interface ObservedReplicaSet {
@@ -47,6 +48,8 @@ export interface ObservedAnalysisRun {
   readonly message: string;
   /** spec.terminate: asked to stop measuring. */
   readonly terminated: boolean;
+  /** Judged metrics' newest outcomes (A/B experiments), when the run has any. */
+  readonly experiments?: readonly ExperimentOutcome[];
 }
 
 export interface Observed {

@@ -9,6 +9,7 @@ import {
 } from '@kubernetes/client-node';
 import type { Action, ResolvedArg } from '../../core/actions.ts';
 import { hashLabel } from '../../core/canary/world.ts';
+import { experimentOutcomes } from '../../core/analysis/experiment.ts';
 import type { ObservedAnalysisRun } from '../../core/observed.ts';
 import type { AnalysisTemplateRef, JsonObject } from '../../core/rollout/types.ts';
 import type { Fence, RolloutRef } from '../../ports.ts';
@@ -89,7 +90,12 @@ export class AnalysisRunLauncher {
       return list.items
         .filter((run) => ownedBy(run, uid))
         .map((run) => {
-          const status = (run.status ?? {}) as { phase?: string; message?: string };
+          const status = (run.status ?? {}) as {
+            phase?: string;
+            message?: string;
+            metricResults?: unknown;
+          };
+          const experiments = experimentOutcomes(status.metricResults);
           const spec = (run.spec ?? {}) as { terminate?: boolean };
           const name = (run.metadata as { name: string }).name;
           return {
@@ -97,6 +103,7 @@ export class AnalysisRunLauncher {
             phase: status.phase ?? 'Pending',
             message: status.message ?? '',
             terminated: spec.terminate === true,
+            ...(experiments.length > 0 ? { experiments } : {}),
           };
         });
     } catch (error) {

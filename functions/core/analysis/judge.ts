@@ -75,6 +75,12 @@ export interface MetricJudgement {
   readonly effect?: number;
   /** Sample metrics: shift / baseline median; proportion metrics: rate ratio − 1. */
   readonly relativeEffect?: number;
+  /** The confidence (1 − α) the test was run at. */
+  readonly confidence?: number;
+  /** Proportion metrics: the two rates and the Wald interval of their difference. */
+  readonly canaryRate?: number;
+  readonly baselineRate?: number;
+  readonly interval?: readonly [number, number];
 }
 
 const ALTERNATIVE: Readonly<Record<Direction, Alternative>> = {
@@ -127,7 +133,14 @@ export function compareSamples(
   const reason =
     `Mann–Whitney U=${test.u} p=${test.pValue.toPrecision(3)} (α=${alpha.toPrecision(2)}, ${test.method}), ` +
     `shift ${shift.toPrecision(3)} (${(relativeEffect * 100).toPrecision(3)}% of the baseline median)`;
-  return { classification, reason, pValue: test.pValue, effect: shift, relativeEffect };
+  return {
+    classification,
+    reason,
+    pValue: test.pValue,
+    effect: shift,
+    relativeEffect,
+    confidence: 1 - alpha,
+  };
 }
 
 /** Two-proportion judgement of canary counts against baseline counts. */
@@ -160,6 +173,10 @@ export function compareProportions(
     pValue: test.pValue,
     effect: test.difference,
     relativeEffect: test.relativeDifference,
+    confidence,
+    canaryRate: test.rate1,
+    baselineRate: test.rate2,
+    interval: [low, high],
   };
 }
 

@@ -106,9 +106,15 @@ export function judgeMeasurement(
         reason: judgement.reason,
         ...finite({
           pValue: judgement.pValue,
+          confidence: judgement.confidence,
           effect: judgement.effect,
           relativeEffect: judgement.relativeEffect,
+          canaryRate: judgement.canaryRate,
+          baselineRate: judgement.baselineRate,
         }),
+        ...(judgement.interval?.every(Number.isFinite) === true
+          ? { interval: [...judgement.interval] }
+          : {}),
       })),
     },
   };

@@ -151,7 +151,12 @@ export interface AnalysisDecision {
 }
 
 function summary(run: ObservedAnalysisRun): AnalysisRunSummary {
-  return { name: run.name, status: run.phase, ...(run.message ? { message: run.message } : {}) };
+  return {
+    name: run.name,
+    status: run.phase,
+    ...(run.message ? { message: run.message } : {}),
+    ...(run.experiments?.length ? { experiments: run.experiments } : {}),
+  };
 }
 
 function sameSummary(a: AnalysisRunSummary | undefined, b: AnalysisRunSummary): boolean {

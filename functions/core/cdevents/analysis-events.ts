@@ -1,4 +1,5 @@
 // Builders for analysis runs as CDEvents testsuiterun.started / testsuiterun.finished.
+import type { ExperimentOutcome } from '../analysis/experiment.ts';
 import { envelope, environmentOf } from './envelope.ts';
 import {
   CDEVENT_TYPES,
@@ -79,6 +80,8 @@ export interface AnalysisFinishedInput extends AnalysisStartedInput {
   readonly verdict: AnalysisVerdict;
   /** Why, for people, e.g. "success-rate: 0.91 failed result[0] >= 0.99". */
   readonly message?: string;
+  /** A judged analysis (an A/B experiment): effect sizes and confidence per metric. */
+  readonly experiments?: readonly ExperimentOutcome[];
 }
 
 function testSuiteOf(input: AnalysisStartedInput): TestSuiteRef {
@@ -118,5 +121,6 @@ export function testSuiteRunFinished(input: AnalysisFinishedInput): TestSuiteRun
       ...(input.message === undefined ? {} : { reason: input.message }),
     },
     details: { analysisRunName: input.analysis.runName, verdict: input.verdict },
+    ...(input.experiments ? { experiments: input.experiments } : {}),
   });
 }

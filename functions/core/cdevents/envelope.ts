@@ -1,4 +1,5 @@
 // The parts every KULTA CDEvent shares: input checks, context (id, chain, links) and customData.
+import type { ExperimentOutcome } from '../analysis/experiment.ts';
 import { deriveEventId } from './ids.ts';
 import { imagePurl } from './purl.ts';
 import {
@@ -87,6 +88,7 @@ export interface EventSpec<T extends CDEventType, C> {
   /** The event closes the revision's chain (adds an END link). */
   readonly endsChain?: boolean;
   readonly details?: Readonly<Record<string, JsonPrimitive | undefined>>;
+  readonly experiments?: readonly ExperimentOutcome[];
 }
 
 function customDataOf(
@@ -137,7 +139,10 @@ export function envelope<T extends CDEventType, C>(
       ...(links.length > 0 ? { links } : {}),
     },
     subject: { id: spec.subjectId, content: spec.content },
-    customData: customDataOf(input, spec.details),
+    customData: {
+      ...customDataOf(input, spec.details),
+      ...(spec.experiments?.length ? { experiments: spec.experiments } : {}),
+    },
     customDataContentType: 'application/json',
   };
 }

@@ -1,4 +1,5 @@
 // Types of the CDEvents KULTA emits (spec v0.5.1) and of the neutral input its builders take.
+import type { ExperimentOutcome } from '../analysis/experiment.ts';
 import type { SourceLinks } from './source-links.ts';
 
 /** The CDEvents specification version every event declares (context.specversion). */
@@ -102,6 +103,8 @@ export interface KultaCustomData {
   readonly sourceLinks?: SourceLinks;
   /** Event-specific facts (reason, verdict, …) that the standard subject has no field for. */
   readonly details?: Readonly<Record<string, JsonPrimitive>>;
+  /** testsuiterun.finished of a judged analysis: each metric's effect size and confidence. */
+  readonly experiments?: readonly ExperimentOutcome[];
 }
 
 /** A CDEvent as KULTA builds it: plain JSON. */

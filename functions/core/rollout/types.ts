@@ -1,5 +1,6 @@
 // The Rollout as the core sees it: typed spec (parsed once at the boundary) and status.
 // Field names follow Argo Rollouts; KULTA's additions are marked.
+import type { ExperimentOutcome } from '../analysis/experiment.ts';
 import type { CDEvent } from '../cdevents/types.ts';
 
 /** A JSON value as it comes from the API; the pod template is carried opaquely. */
@@ -174,6 +175,8 @@ export interface AnalysisRunSummary {
   readonly name: string;
   readonly status: string;
   readonly message?: string;
+  /** KULTA: judged metrics' outcomes (effect size, confidence) when the run judged any. */
+  readonly experiments?: readonly ExperimentOutcome[];
 }
 
 export interface Condition {

@@ -196,6 +196,42 @@ describe('blue-green promotion gates', () => {
     expectValidEvents(sim.sent);
   });
 
+  it('shows an A/B verdict (effect size, confidence) in status and in testsuiterun.finished', () => {
+    const { sim } = updated({ prePromotionAnalysis: analysis('checkout') });
+    sim.settle();
+    const experiments = [
+      {
+        metric: 'checkout',
+        verdict: 'Fail',
+        score: 0,
+        comparisons: [
+          {
+            name: 'conversion',
+            classification: 'Low',
+            pValue: 0.0001,
+            confidence: 0.95,
+            effect: -0.04,
+            canaryRate: 0.06,
+            baselineRate: 0.1,
+            interval: [-0.057, -0.023] as const,
+          },
+        ],
+      },
+    ];
+    sim.world.analysisRuns = sim.world.analysisRuns.map((r) => ({
+      ...r,
+      phase: 'Failed',
+      message: 'judge Fail',
+      experiments,
+    }));
+    sim.settle();
+    expect(sim.status.blueGreen?.prePromotionAnalysisRunStatus?.experiments).toEqual(experiments);
+    const finished = sim.sent.find((e) => e.context.type.includes('testsuiterun.finished'));
+    expect(finished?.customData.experiments).toEqual(experiments);
+    expect(sim.status.phase).toBe('Degraded');
+    expectValidEvents(sim.sent);
+  });
+
   it('aborts when the pre-promotion analysis fails: the preview Service returns to stable, the new pods go', () => {
     const { sim, v1 } = updated({ prePromotionAnalysis: analysis('smoke') });
     sim.settle();
