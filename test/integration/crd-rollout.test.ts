@@ -204,15 +204,6 @@ const step =
 /** Bad specs, each with the text its refusal must contain. */
 const badSpecs: [string, Change, string][] = [
   [
-    'useHeaderRoutes without setHeaderRoute support',
-    (r) => {
-      canary(r).trafficRouting = {
-        plugins: { [gatewayKey]: { httpRoutes: [{ name: 'web', useHeaderRoutes: true }] } },
-      };
-    },
-    'useHeaderRoutes works with setHeaderRoute steps, which KULTA does not support yet',
-  ],
-  [
     'a weight of 150',
     step({ setWeight: 150 }),
     'spec.strategy.canary.steps[0].setWeight: Invalid value: 150: setWeight is a percentage of traffic and must be between 0 and 100',
@@ -305,11 +296,6 @@ const badSpecs: [string, Change, string][] = [
   ],
   ['a plugin step', step({ plugin: { name: 'x' } }), 'the plugin step is not supported by KULTA'],
   [
-    'a setHeaderRoute step',
-    step({ setHeaderRoute: { name: 'h' } }),
-    'the setHeaderRoute step is not supported yet by KULTA',
-  ],
-  [
     'an analysis step without templates',
     step({ analysis: { templates: [] } }),
     'spec.strategy.canary.steps[0].analysis.templates: Invalid value: 0: spec.strategy.canary.steps[0].analysis.templates in body should have at least 1 items',
@@ -346,18 +332,11 @@ const badSpecs: [string, Change, string][] = [
     'selector must not be empty',
   ],
   [
-    'the blueGreen strategy',
-    (r) => {
-      (r.spec as Json).strategy = { blueGreen: { activeService: 'web' } };
-    },
-    'spec.strategy.blueGreen: Invalid value: blueGreen is not supported yet by KULTA; use canary',
-  ],
-  [
     'no strategy at all',
     (r) => {
       (r.spec as Json).strategy = {};
     },
-    'strategy must set canary',
+    'strategy must set exactly one of canary (steps of traffic weights), blueGreen',
   ],
   [
     'a workloadRef',
