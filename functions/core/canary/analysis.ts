@@ -150,7 +150,8 @@ export interface AnalysisDecision {
   readonly message: string;
 }
 
-function summary(run: ObservedAnalysisRun): AnalysisRunSummary {
+/** How status shows a run: name, phase, message and any experiment outcomes. */
+export function runSummary(run: ObservedAnalysisRun): AnalysisRunSummary {
   return {
     name: run.name,
     status: run.phase,
@@ -204,8 +205,8 @@ function withSummary(
   run: ObservedAnalysisRun,
 ): RolloutStatus {
   return isBlueGreenSlot(slot)
-    ? { ...status, blueGreen: { ...status.blueGreen, [slot]: summary(run) } }
-    : { ...status, canary: { ...status.canary, [slot]: summary(run) } };
+    ? { ...status, blueGreen: { ...status.blueGreen, [slot]: runSummary(run) } }
+    : { ...status, canary: { ...status.canary, [slot]: runSummary(run) } };
 }
 
 /**
@@ -220,7 +221,7 @@ export function decideRun(
 ): AnalysisDecision | undefined {
   if (!run) return undefined;
   const before = slotSummary(status, slot);
-  if (sameSummary(before, summary(run))) return undefined;
+  if (sameSummary(before, runSummary(run))) return undefined;
   const next = withSummary(status, slot, run);
   const what = slotLabels[slot];
   const why = run.message ? `: ${run.message}` : '';

@@ -11,7 +11,7 @@ import type {
   WeightDestination,
 } from '../rollout/types.ts';
 import { PauseReason } from '../rollout/types.ts';
-import { backgroundRunName, decideRun, findRun, stepRunName } from './analysis.ts';
+import { backgroundRunName, decideRun, findRun, runSummary, stepRunName } from './analysis.ts';
 import { desiredCanaryReplicas } from './replicas.ts';
 
 /** How many transitions status.history keeps. */
@@ -359,7 +359,7 @@ function decideAnalysisStep(input: DecideInput, index: number): Decision {
     const why =
       run.phase === 'Successful' ? `analysis ${run.name} succeeded` : 'promoted by operator';
     const next = advance(input, index, why);
-    const summary = { name: run.name, status: run.phase };
+    const summary = runSummary(run);
     return {
       ...next,
       status: {
