@@ -1,6 +1,6 @@
 // What a reconcile step does to the world: a closed union of idempotent, absolute actions.
 // Every action is fenced by the transition counter of the status it was derived from.
-import type { AnalysisTemplateRef, JsonObject } from './rollout/types.ts';
+import type { AnalysisTemplateRef, HeaderRoute, JsonObject } from './rollout/types.ts';
 
 /** What an AnalysisRun is for: a canary step (its index), background, or blue-green's gates. */
 export type AnalysisRole = number | 'background' | 'prePromotion' | 'postPromotion';
@@ -71,6 +71,18 @@ export type Action =
       readonly canaryService: string;
       readonly stableWeight: number;
       readonly canaryWeight: number;
+    }
+  /**
+   * Make KULTA's header rules on an HTTPRoute exactly those of `routes` (none: remove them all),
+   * one per route and per rule splitting traffic between our two Services; see header-rules.ts.
+   */
+  | {
+      readonly kind: 'setHeaderRoutes';
+      readonly namespace: string;
+      readonly route: string;
+      readonly stableService: string;
+      readonly canaryService: string;
+      readonly routes: readonly HeaderRoute[];
     };
 
 export type ActionKind = Action['kind'];

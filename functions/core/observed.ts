@@ -1,6 +1,6 @@
 // The owned world as observed at the start of a step: ReplicaSets, Services, HTTPRoutes.
 import type { ExperimentOutcome } from './analysis/experiment.ts';
-import type { PodMetadata } from './rollout/types.ts';
+import type { HeaderRoute, PodMetadata } from './rollout/types.ts';
 
 export interface ObservedReplicaSet {
   readonly name: string;
@@ -38,6 +38,29 @@ export interface ObservedRoute {
   readonly canaryWeight: number | undefined;
   /** True when all rules carry the same weights for our backends. */
   readonly consistent: boolean;
+  /** KULTA's header rules on the route; absent means none (a route read without looking). */
+  readonly headerRoutes?: ObservedHeaderRoutes;
+}
+
+/** One rule of an HTTPRoute, as the header-route planner weighs it against the API's limits. */
+export interface ObservedRule {
+  readonly name: string | undefined;
+  /** A header rule KULTA wrote (listed in the rollout's ownership record on the route). */
+  readonly owned: boolean;
+  /** Splits traffic between our stable and canary Services (header rules are placed before it). */
+  readonly splits: boolean;
+  /** Its matches (a rule without any counts one, the API's default), and the most headers in one. */
+  readonly matches: number;
+  readonly maxHeaders: number;
+}
+
+/** The header routes KULTA's rules on a route stand for (see header-rules.ts). */
+export interface ObservedHeaderRoutes {
+  /** What KULTA last wrote there (its ownership record). */
+  readonly recorded: readonly HeaderRoute[];
+  /** True when the route has exactly the rules `recorded` stands for (nobody changed them). */
+  readonly intact: boolean;
+  readonly rules: readonly ObservedRule[];
 }
 
 /** An AnalysisRun the rollout owns. */

@@ -22,7 +22,7 @@ function isObject(value: Json | undefined): value is JsonObject {
 }
 
 /** A backendRef that names a core Service (group "" or absent, kind Service or absent). */
-function serviceName(ref: Json | undefined): string | undefined {
+export function serviceName(ref: Json | undefined): string | undefined {
   if (!isObject(ref)) return undefined;
   const group = ref.group ?? '';
   const kind = ref.kind ?? 'Service';
@@ -77,7 +77,7 @@ export function readRouteWeights(route: JsonObject, backends: RouteBackends): Ro
 }
 
 /** True when a rule splits traffic between our two Services. */
-function splitsOurs(rule: JsonObject, backends: RouteBackends): boolean {
+export function splitsOurs(rule: JsonObject, backends: RouteBackends): boolean {
   const names = refs(rule).map(serviceName);
   return names.includes(backends.stableService) && names.includes(backends.canaryService);
 }

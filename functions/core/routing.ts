@@ -1,10 +1,15 @@
 // What only the controller can see about traffic routing: missing Services, missing routes,
 // routes without our backends. Each becomes part of the TrafficRoutingReady condition.
+import { headerRouteProblems } from './header-routes.ts';
 import type { Observed } from './observed.ts';
 import type { RolloutSpec } from './rollout/types.ts';
 
 export function routingProblems(spec: RolloutSpec, observed: Observed): string[] {
-  return [...serviceProblems(spec, observed), ...routeProblems(spec, observed)];
+  return [
+    ...serviceProblems(spec, observed),
+    ...routeProblems(spec, observed),
+    ...headerRouteProblems(spec, observed),
+  ];
 }
 
 function serviceProblems(spec: RolloutSpec, observed: Observed): string[] {

@@ -29,6 +29,36 @@ function load(file: string): Crd {
   return docs[0]?.toJS() as Crd;
 }
 
+/** OpenAPI keywords a structural schema may use (anything else is a typo or a YAML accident). */
+const keywords = new Set([
+  'type',
+  'format',
+  'description',
+  'properties',
+  'items',
+  'additionalProperties',
+  'required',
+  'enum',
+  'default',
+  'minimum',
+  'maximum',
+  'exclusiveMinimum',
+  'exclusiveMaximum',
+  'multipleOf',
+  'minLength',
+  'maxLength',
+  'pattern',
+  'minItems',
+  'maxItems',
+  'uniqueItems',
+  'minProperties',
+  'maxProperties',
+  'nullable',
+  'anyOf',
+  'title',
+  'example',
+]);
+
 const forbidden = ['$ref', 'allOf', 'oneOf', 'not', 'x-kulta-openapi', 'x-kulta-include'];
 
 /** The schemas directly under `node`, with the path suffix of each. */
@@ -43,8 +73,14 @@ function children(node: Schema): [string, Schema][] {
 }
 
 /** Structural-schema faults under `node`, as "path: problem" lines. */
-function faults(node: Schema, path: string): string[] {
+function faults(node: Schema | null, path: string): string[] {
+  // A flow mapping with a comma in an unquoted description turns its tail into a null "property".
+  if (typeof node !== 'object' || node === null) return [`${path}: is not a schema`];
   const found = forbidden.filter((key) => key in node).map((key) => `${path}: has ${key}`);
+  const unknown = Object.keys(node).filter(
+    (key) => !keywords.has(key) && !key.startsWith('x-kubernetes-') && !forbidden.includes(key),
+  );
+  found.push(...unknown.map((key) => `${path}: unknown keyword "${key}"`));
   const typed =
     typeof node.type === 'string' ||
     node['x-kubernetes-int-or-string'] === true ||

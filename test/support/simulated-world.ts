@@ -7,12 +7,19 @@ import type {
   ObservedReplicaSet,
 } from '../../functions/core/observed.ts';
 import { templateImage } from '../../functions/core/events.ts';
+import {
+  type HeaderRecord,
+  observeHeaderRules,
+  withHeaderRules,
+} from '../../functions/core/header-rules.ts';
 import type { CDEvent } from '../../functions/core/cdevents/index.ts';
 import type { EventConfig } from '../../functions/core/events.ts';
 import { plan, type Plan } from '../../functions/core/plan.ts';
 import { podTemplateHash } from '../../functions/core/rollout/hash.ts';
 import { parseRollout } from '../../functions/core/rollout/parse.ts';
 import type { JsonObject, RolloutStatus } from '../../functions/core/rollout/types.ts';
+
+const simBackends = { stableService: 'web-stable', canaryService: 'web-canary' };
 
 export class SimulatedWorld {
   replicaSets: ObservedReplicaSet[] = [];
@@ -32,6 +39,21 @@ export class SimulatedWorld {
   restarted = 0;
   /** AnalysisRuns the planner asked for; tests set their phase as a measurement would. */
   analysisRuns: ObservedAnalysisRun[] = [];
+  /** The route's rules as header edits see them (one split rule; weights live in `route`). */
+  routeRules: JsonObject = {
+    spec: {
+      rules: [
+        {
+          matches: [{ path: { type: 'PathPrefix', value: '/' } }],
+          backendRefs: [
+            { name: 'web-stable', port: 80 },
+            { name: 'web-canary', port: 80 },
+          ],
+        },
+      ],
+    },
+  };
+  headerRecord: HeaderRecord = { rules: [], routes: [] };
 
   observed(): Observed {
     return {
@@ -53,6 +75,7 @@ export class SimulatedWorld {
           stableWeight: this.routeExists ? this.route.stable : undefined,
           canaryWeight: this.routeExists ? this.route.canary : undefined,
           consistent: true,
+          headerRoutes: observeHeaderRules(this.routeRules, simBackends, this.headerRecord),
         },
       ],
     };
@@ -119,14 +142,28 @@ export class SimulatedWorld {
         }));
         return;
       case 'setRouteWeights':
-        if (this.routeExists)
-          this.route = { stable: action.stableWeight, canary: action.canaryWeight };
+      case 'setHeaderRoutes':
+        this.#applyToRoute(action);
         return;
     }
   }
 
   #setService(name: string, hash: string): void {
     if (!this.missingServices.has(name)) this.services.set(name, hash);
+  }
+
+  /** Weights; or, as the adapter does, KULTA's header rules edited by the core with a record. */
+  #applyToRoute(action: Extract<Action, { kind: 'setRouteWeights' | 'setHeaderRoutes' }>): void {
+    if (action.kind === 'setRouteWeights') {
+      if (this.routeExists)
+        this.route = { stable: action.stableWeight, canary: action.canaryWeight };
+      return;
+    }
+    const owned = this.headerRecord.rules;
+    const edit = withHeaderRules(this.routeRules, simBackends, action.routes, owned);
+    if (!this.routeExists || !edit.ok) return;
+    this.routeRules = edit.route;
+    this.headerRecord = { rules: edit.owned, routes: action.routes };
   }
 
   /** New pods exist at once but become available only at the next step, as real pods do. */

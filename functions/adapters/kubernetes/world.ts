@@ -23,6 +23,7 @@ import type { Fence, RolloutRef, World } from '../../ports.ts';
 import { classify, isConflict, isNotFound, retryOnConflict } from './errors.ts';
 import { fenceAnnotations, fenceKey, isFencedOut, rolloutOwnerReference } from './fence.ts';
 import { AnalysisRunLauncher } from './analysis-launch.ts';
+import { observedHeaderRoutes, setHeaderRoutes } from './header-routes.ts';
 import { KubernetesPods } from './pods.ts';
 
 export const revisionAnnotation = 'kulta.io/revision';
@@ -97,7 +98,7 @@ export class KubernetesWorld implements World {
     const [replicaSets, services, routes, analysisRuns, old] = await Promise.all([
       this.#replicaSets(ref, uid, spec),
       this.#services(ref, spec),
-      this.#routes(spec),
+      this.#routes(ref, spec),
       usesAnalysis(spec) ? this.#runs.list(ref, uid) : [],
       restartBefore === undefined ? undefined : this.#pods.createdBefore(ref, spec, restartBefore),
     ]);
@@ -149,7 +150,7 @@ export class KubernetesWorld implements World {
     );
   }
 
-  async #routes(spec: RolloutSpec): Promise<ObservedRoute[]> {
+  async #routes(ref: RolloutRef, spec: RolloutSpec): Promise<ObservedRoute[]> {
     const routing = spec.canary.trafficRouting;
     const { stableService, canaryService } = spec.canary;
     if (!routing || !stableService || !canaryService) return [];
@@ -170,6 +171,7 @@ export class KubernetesWorld implements World {
           };
         }
         const w = readRouteWeights(route, { stableService, canaryService });
+        const headerRoutes = observedHeaderRoutes(route, { stableService, canaryService }, ref);
         return {
           namespace,
           name,
@@ -179,6 +181,7 @@ export class KubernetesWorld implements World {
           stableWeight: w.stable,
           canaryWeight: w.canary,
           consistent: w.consistent,
+          headerRoutes,
         };
       }),
     );
@@ -217,6 +220,8 @@ export class KubernetesWorld implements World {
         return this.#setServiceSelector(action, fence);
       case 'setRouteWeights':
         return this.#setRouteWeights(action, fence);
+      case 'setHeaderRoutes':
+        return setHeaderRoutes(this.#custom, (ns, n) => this.#readRoute(ns, n), action, fence);
       default:
         return assertNever(action);
     }

@@ -11,6 +11,7 @@ import type {
   WeightDestination,
 } from '../rollout/types.ts';
 import { PauseReason } from '../rollout/types.ts';
+import { headerRoutesInPlace } from '../header-routes.ts';
 import { backgroundRunName, decideRun, findRun, runSummary, stepRunName } from './analysis.ts';
 import { desiredCanaryReplicas } from './replicas.ts';
 
@@ -216,7 +217,12 @@ function decideAborted(input: DecideInput): Decision {
       status: trafficBackToStable(input),
     };
   }
-  if (status.abortScaleDownAt !== undefined || !allRoutesAt(input, 0)) return unchanged(status);
+  if (
+    status.abortScaleDownAt !== undefined ||
+    !allRoutesAt(input, 0) ||
+    !headerRoutesInPlace(spec, status, input.observed)
+  )
+    return unchanged(status);
   return {
     event: 'abort-traffic-confirmed',
     message: `every route sends 0% to the canary; scaling it down in ${String(spec.canary.abortScaleDownDelaySeconds)}s`,
@@ -314,18 +320,32 @@ function decideSetWeight(input: DecideInput, index: number, weight: number): Dec
   return advance(input, index, `traffic at ${String(weight)}%`);
 }
 
+/** promote-full asked for before the last step: the remaining steps are skipped. */
+function promoteFullRequested(input: DecideInput, index: number): Decision | undefined {
+  const { spec, status } = input;
+  const last = spec.canary.steps.length;
+  if (status.promoteFull !== true || index >= last) return undefined;
+  return {
+    event: 'promote-full-requested',
+    message: `steps ${String(index)}-${String(last - 1)} skipped: promoting fully`,
+    status: enterStep(status, spec, last, input.now),
+  };
+}
+
+/** A setHeaderRoute step: done once its pods are up and every route carries the header routes. */
+function decideHeaderRoute(input: DecideInput, index: number, name: string): Decision {
+  const { spec, status, observed } = input;
+  return canaryAvailable(input, index) && headerRoutesInPlace(spec, status, observed)
+    ? advance(input, index, `header route ${name} in place`)
+    : unchanged(status);
+}
+
 /** One move of a running canary: the step at currentStepIndex, or full promotion. */
 function decideStep(input: DecideInput): Decision {
   const { spec, status } = input;
-  const last = spec.canary.steps.length;
   const index = status.currentStepIndex ?? 0;
-  if (status.promoteFull === true && index < last) {
-    return {
-      event: 'promote-full-requested',
-      message: `steps ${String(index)}-${String(last - 1)} skipped: promoting fully`,
-      status: enterStep(status, spec, last, input.now),
-    };
-  }
+  const skipped = promoteFullRequested(input, index);
+  if (skipped) return skipped;
   const step = spec.canary.steps[index];
   if (!step) {
     return canaryAvailable(input, spec.canary.steps.length) ? promote(input) : unchanged(status);
@@ -341,6 +361,8 @@ function decideStep(input: DecideInput): Decision {
         : unchanged(status);
     case 'analysis':
       return decideAnalysisStep(input, index);
+    case 'setHeaderRoute':
+      return decideHeaderRoute(input, index, step.name);
   }
 }
 

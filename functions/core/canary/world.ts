@@ -3,6 +3,7 @@
 import type { Action } from '../actions.ts';
 import type { Observed, ObservedReplicaSet } from '../observed.ts';
 import type { JsonObject, Rollout, RolloutSpec, RolloutStatus } from '../rollout/types.ts';
+import { headerRouteActions } from '../header-routes.ts';
 import { committedWeight, findReplicaSet } from './decide.ts';
 import { podMetadataActions } from './pod-metadata.ts';
 import {
@@ -223,7 +224,11 @@ export function deriveWorldActions(
   const desired = desiredReplicas(rollout.spec, status, observed, now);
   const rsActions = replicaSetActions(rollout, status, observed, { desired, now });
   const services = serviceActions(rollout.spec, status, observed);
-  const routes = routeActions(rollout.spec, committedWeight(status), observed);
+  // Header rules move with the weights: on abort both leave the canary before any scale-down.
+  const routes = [
+    ...routeActions(rollout.spec, committedWeight(status), observed),
+    ...headerRouteActions(rollout.spec, status, observed),
+  ];
   const canaryRepointed = services.some(
     (a) => a.kind === 'setServiceSelector' && a.service === rollout.spec.canary.canaryService,
   );

@@ -1,19 +1,31 @@
 // Parses trafficRouting: KULTA routes only through the Gateway API plugin's HTTPRoutes.
 import { isObject, obj, str } from './json-read.ts';
+import {
+  headerRoutingErrors,
+  parseHeaderRoutedRoutes,
+  parseManagedRoutes,
+} from './parse-header-routes.ts';
 import type { GatewayApiRouting, JsonObject } from './types.ts';
 
 export const gatewayApiPlugin = 'argoproj-labs/gatewayAPI';
+const canaryPath = 'spec.strategy.canary';
 
 /** `strategy` is the strategy object holding trafficRouting; `path` its field path. */
 export function parseRouting(
   strategy: JsonObject,
   namespace: string,
   errors: string[],
-  path = 'spec.strategy.canary',
+  path = canaryPath,
 ): GatewayApiRouting | undefined {
-  if (!isObject(strategy.trafficRouting)) return undefined;
+  const noHeaderRoutes = { managedRoutes: [], headerRoutes: [] };
+  if (!isObject(strategy.trafficRouting)) {
+    errors.push(...headerRoutingErrors(strategy, path, noHeaderRoutes, false));
+    return undefined;
+  }
   const plugins = obj(strategy.trafficRouting.plugins);
-  const others = Object.keys(strategy.trafficRouting).filter((k) => k !== 'plugins');
+  const others = Object.keys(strategy.trafficRouting).filter(
+    (k) => k !== 'plugins' && k !== 'managedRoutes',
+  );
   const otherPlugins = Object.keys(plugins).filter((k) => k !== gatewayApiPlugin);
   if (others.length > 0 || otherPlugins.length > 0) {
     const names = [...others, ...otherPlugins.map((p) => `plugins["${p}"]`)].join(', ');
@@ -37,5 +49,28 @@ export function parseRouting(
       `${path}.trafficRouting.plugins["${gatewayApiPlugin}"] needs httpRoute or httpRoutes`,
     );
   }
-  return { namespace: str(plugin.namespace) ?? namespace, httpRoutes: [...new Set(httpRoutes)] };
+  const headers = parseHeaderRouting(strategy.trafficRouting, plugin, path, errors);
+  errors.push(...headerRoutingErrors(strategy, path, headers, true));
+  return {
+    namespace: str(plugin.namespace) ?? namespace,
+    httpRoutes: [...new Set(httpRoutes)],
+    ...headers,
+  };
+}
+
+/** managedRoutes (only a canary has the steps that use them) and the routes taking them. */
+function parseHeaderRouting(
+  routing: JsonObject,
+  plugin: JsonObject,
+  path: string,
+  errors: string[],
+): Pick<GatewayApiRouting, 'managedRoutes' | 'headerRoutes'> {
+  const managedRoutes = parseManagedRoutes(routing, `${path}.trafficRouting`, errors);
+  if (managedRoutes.length > 0 && path !== canaryPath) {
+    errors.push(
+      `${path}.trafficRouting.managedRoutes: header routes belong to canary steps (setHeaderRoute); remove managedRoutes`,
+    );
+  }
+  const pluginPath = `${path}.trafficRouting.plugins["${gatewayApiPlugin}"]`;
+  return { managedRoutes, headerRoutes: parseHeaderRoutedRoutes(plugin, pluginPath, errors) };
 }

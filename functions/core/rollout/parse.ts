@@ -3,6 +3,7 @@
 import { DurationError, parseDuration } from '../duration.ts';
 import { int, intOrPercent, isObject, obj, podMetadata, str, stringMap } from './json-read.ts';
 import { parseAnalysisStep, parseBackground } from './parse-analysis.ts';
+import { parseHeaderRouteStep } from './parse-header-routes.ts';
 import { parseRouting } from './parse-routing.ts';
 import { parseBlueGreen, parseSimple } from './parse-strategy.ts';
 import type {
@@ -59,17 +60,12 @@ function parseStep(raw: Json | undefined, path: string, errors: string[]): Step 
   const s = obj(raw);
   const keys = Object.keys(s);
   if (keys.length !== 1) {
-    errors.push(`${path} must set exactly one of setWeight, pause, setCanaryScale, analysis`);
+    errors.push(
+      `${path} must set exactly one of setWeight, pause, setCanaryScale, analysis, setHeaderRoute`,
+    );
     return undefined;
   }
-  if ('setWeight' in s) {
-    const w = s.setWeight;
-    if (typeof w !== 'number' || !Number.isInteger(w) || w < 0 || w > 100) {
-      errors.push(`${path}.setWeight must be a whole number from 0 to 100`);
-      return undefined;
-    }
-    return { kind: 'setWeight', weight: w };
-  }
+  if ('setWeight' in s) return parseSetWeight(s.setWeight, path, errors);
   if ('pause' in s) {
     const d = obj(s.pause).duration;
     if (d === undefined) return { kind: 'pause', durationSeconds: undefined };
@@ -77,8 +73,19 @@ function parseStep(raw: Json | undefined, path: string, errors: string[]): Step 
   }
   if ('setCanaryScale' in s) return parseCanaryScale(obj(s.setCanaryScale), path, errors);
   if ('analysis' in s) return parseAnalysisStep(obj(s.analysis), `${path}.analysis`, errors);
+  if ('setHeaderRoute' in s) {
+    return parseHeaderRouteStep(obj(s.setHeaderRoute), `${path}.setHeaderRoute`, errors);
+  }
   errors.push(`${path}: "${keys[0] ?? ''}" steps are not supported by KULTA`);
   return undefined;
+}
+
+function parseSetWeight(w: Json | undefined, path: string, errors: string[]): Step | undefined {
+  if (typeof w !== 'number' || !Number.isInteger(w) || w < 0 || w > 100) {
+    errors.push(`${path}.setWeight must be a whole number from 0 to 100`);
+    return undefined;
+  }
+  return { kind: 'setWeight', weight: w };
 }
 
 function parsePauseDuration(value: Json, path: string, errors: string[]): Step | undefined {

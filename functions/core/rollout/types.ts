@@ -53,7 +53,30 @@ export type Step =
   /** Size the canary independently of its traffic weight. */
   | { readonly kind: 'setCanaryScale'; readonly scale: CanaryScale }
   /** Run an analysis; continue when it succeeds, abort when it fails, pause when unclear. */
-  | { readonly kind: 'analysis'; readonly analysis: RolloutAnalysis };
+  | { readonly kind: 'analysis'; readonly analysis: RolloutAnalysis }
+  /**
+   * Send requests whose headers match to the canary (a KULTA rule on each HTTPRoute, named after
+   * `name`, a managed route); with no matches, remove the named header route (Argo's setHeaderRoute).
+   */
+  | {
+      readonly kind: 'setHeaderRoute';
+      readonly name: string;
+      readonly match: readonly HeaderMatch[];
+    };
+
+/** One header condition of a header route (Argo's headerValue exact | prefix | regex). */
+export interface HeaderMatch {
+  readonly headerName: string;
+  /** Prefix becomes a RegularExpression match on the route (the Gateway API has no prefix). */
+  readonly type: 'Exact' | 'Prefix' | 'RegularExpression';
+  readonly value: string;
+}
+
+/** A header route in force: its managed route name and the headers that select the canary. */
+export interface HeaderRoute {
+  readonly name: string;
+  readonly match: readonly HeaderMatch[];
+}
 
 export type StepKind = Step['kind'];
 
@@ -66,6 +89,10 @@ export interface GatewayApiRouting {
   /** Namespace of the HTTPRoutes; the Rollout's namespace when unset. */
   readonly namespace: string;
   readonly httpRoutes: readonly string[];
+  /** Argo's trafficRouting.managedRoutes: header routes KULTA may manage, in precedence order. */
+  readonly managedRoutes: readonly string[];
+  /** The HTTPRoutes that take header routes: httpRoute, and httpRoutes with useHeaderRoutes. */
+  readonly headerRoutes: readonly string[];
 }
 
 export interface CanaryStrategy {
