@@ -129,6 +129,17 @@ describe('bad blue-green and simple manifests are refused, saying why', () => {
       { blueGreen: { activeService: 'a', scaleDownDelayRevisionLimit: 1 } },
       'scaleDownDelayRevisionLimit is not supported yet by KULTA',
     ],
+    [
+      'managedRoutes under blue-green',
+      {
+        blueGreen: {
+          activeService: 'a',
+          previewService: 'b',
+          trafficRouting: { ...route, managedRoutes: [{ name: 'testers' }] },
+        },
+      },
+      'trafficRouting.managedRoutes is for a canary',
+    ],
     ['two strategies', { canary: {}, simple: {} }, 'strategy must set exactly one of canary'],
     [
       'simple with maxSurge and maxUnavailable 0',
