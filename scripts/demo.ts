@@ -1,16 +1,17 @@
 // `npm run demo`: KULTA on the local test bed, live. Starts (or reuses) the test bed, deploys a
 // small app in a fresh namespace, runs the local runner in this process, then walks a canary
-// to full promotion and shows an abort, with a live view of status, route weights and pods.
+// to full promotion and shows an abort, with a live view of status, route weights and pods;
+// or, named, one of the other strategies: blue-green, ab, simple.
 //
-//   node scripts/demo.ts [--canary-only | --abort-only] [--keep] [--namespace NAME]
-//                        [--kubeconfig PATH]
+//   node scripts/demo.ts [blue-green | ab | simple] [--canary-only | --abort-only] [--keep]
+//                        [--namespace NAME] [--kubeconfig PATH]
 //
 // Exit 0 with a summary; 1 with a message on failure; 130 on Ctrl-C (runner stopped).
 import { parseArgs } from 'node:util';
 import { startLocalRunner, type LocalRunner } from '../functions/local/runner.ts';
 import { createLogger } from '../functions/runtime/logger.ts';
 import { CanaryApp } from '../test/support/canary-app.ts';
-import { paintFor, wantsColour, type Paint } from './demo/paint.ts';
+import { paintFor, wantsColour, type Paint } from '../functions/cli/paint.ts';
 import {
   deployFirst,
   seconds,
@@ -19,11 +20,16 @@ import {
   type DemoContext,
   type Timing,
 } from './demo/scenario.ts';
-import { LiveScreen } from './demo/screen.ts';
+import { LiveScreen } from '../functions/cli/screen.ts';
+import { runStrategyDemo, strategyDemos, type StrategyDemo } from './demo/strategies.ts';
 import { deleteNamespace, prepareCluster, recreateNamespace } from './demo/test-bed.ts';
 import { kubeClients, loadKubeConfigFile } from '../test/support/clients.ts';
 
-const usage = `usage: node scripts/demo.ts [--canary-only | --abort-only] [--keep] [--namespace NAME] [--kubeconfig PATH]
+const usage = `usage: node scripts/demo.ts [blue-green | ab | simple] [--canary-only | --abort-only] [--keep] [--namespace NAME] [--kubeconfig PATH]
+  blue-green         a preview that waits for promote, then one switch of the active Service and route
+  ab                 a header route for testers (X-Canary: yes), then weights
+  simple             a rolling update within maxSurge/maxUnavailable
+  (none)             a canary walked to full promotion, then an abort
   --canary-only      only walk a canary to full promotion
   --abort-only       only show an abort
   --keep             leave the namespace (and the app) in place afterwards
@@ -31,6 +37,7 @@ const usage = `usage: node scripts/demo.ts [--canary-only | --abort-only] [--kee
   --kubeconfig PATH  use this cluster instead of the local test bed (CRDs are installed)`;
 
 interface Options {
+  readonly strategy: StrategyDemo | undefined;
   readonly canary: boolean;
   readonly abort: boolean;
   readonly keep: boolean;
@@ -39,7 +46,8 @@ interface Options {
 }
 
 function options(): Options | undefined {
-  const { values } = parseArgs({
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
     options: {
       'canary-only': { type: 'boolean', default: false },
       'abort-only': { type: 'boolean', default: false },
@@ -54,12 +62,22 @@ function options(): Options | undefined {
     throw new Error('--canary-only and --abort-only exclude each other');
   }
   return {
+    strategy: strategyOf(positionals),
     canary: !values['abort-only'],
     abort: !values['canary-only'],
     keep: values.keep,
     namespace: values.namespace,
     kubeconfig: values.kubeconfig,
   };
+}
+
+function strategyOf(positionals: readonly string[]): StrategyDemo | undefined {
+  if (positionals.length > 1) throw new Error(`one demo at a time, got: ${positionals.join(' ')}`);
+  const [name] = positionals;
+  if (name === undefined) return undefined;
+  const known = strategyDemos.find((d) => d === name);
+  if (!known) throw new Error(`unknown demo "${name}": choose ${strategyDemos.join(', ')}`);
+  return known;
 }
 
 /** "41 steps (applied 20, noop 19, conflict 2)" from the runner's own metrics. */
@@ -94,6 +112,13 @@ function goodbye(o: Options, startedBed: boolean): string[] {
   return [...bed, ns];
 }
 
+async function canaryDemo(o: Options, ctx: DemoContext): Promise<Timing[]> {
+  const timings = [...(await deployFirst(ctx))];
+  if (o.canary) timings.push(...(await walkCanary(ctx)));
+  if (o.abort) timings.push(...(await showAbort(ctx)));
+  return timings;
+}
+
 async function run(o: Options, signal: AbortSignal): Promise<void> {
   const out = process.stdout;
   const paint = paintFor(wantsColour(out));
@@ -122,9 +147,7 @@ async function run(o: Options, signal: AbortSignal): Promise<void> {
     seen: { transition: 0 },
   };
   try {
-    const timings = [...(await deployFirst(ctx))];
-    if (o.canary) timings.push(...(await walkCanary(ctx)));
-    if (o.abort) timings.push(...(await showAbort(ctx)));
+    const timings = o.strategy ? await runStrategyDemo(o.strategy, ctx) : await canaryDemo(o, ctx);
     screen.end();
     const steps = await stepCounts(runner);
     for (const line of [...summary(timings, steps, paint), '', ...goodbye(o, cluster.started)]) {

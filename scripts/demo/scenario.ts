@@ -3,8 +3,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { JsonObject } from '../../functions/core/rollout/types.ts';
 import { type CanaryApp, rolloutManifest } from '../../test/support/canary-app.ts';
-import type { Paint } from './paint.ts';
-import type { LiveScreen } from './screen.ts';
+import type { Paint } from '../../functions/cli/paint.ts';
+import type { LiveScreen } from '../../functions/cli/screen.ts';
 import { type Snapshot, takeSnapshot } from './snapshot.ts';
 import { renderFrame, summaryLine } from './view.ts';
 
@@ -49,7 +49,7 @@ function noteNewHistory(ctx: DemoContext, s: Snapshot): void {
 }
 
 /** Polls and shows the app until `done` holds; throws on timeout with what was last seen. */
-async function follow(
+export async function follow(
   ctx: DemoContext,
   title: string,
   what: string,

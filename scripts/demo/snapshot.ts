@@ -1,11 +1,15 @@
 // One look at the demo app as a person would check it: the Rollout's status, the weights the
-// HTTPRoute really carries, and the pods of every ReplicaSet. Read with three GETs.
-import type { V1ReplicaSet } from '@kubernetes/client-node';
-import { readRouteWeights } from '../../functions/core/route-weights.ts';
-import type { JsonObject, RolloutStatus } from '../../functions/core/rollout/types.ts';
+// HTTPRoute really carries, and the pods of every ReplicaSet — read through the shared read
+// model (functions/view), the same one `kulta get rollout` and the dashboard use.
+import type { RolloutStatus } from '../../functions/core/rollout/types.ts';
+import {
+  readRolloutDetail,
+  type RevisionRole,
+  type RolloutDetail,
+} from '../../functions/view/rollout-detail.ts';
 import type { CanaryApp } from '../../test/support/canary-app.ts';
 
-export type Role = 'stable' | 'canary' | 'old';
+export type Role = RevisionRole;
 
 export interface PodCount {
   readonly name: string;
@@ -26,65 +30,33 @@ export interface Snapshot {
   readonly pods: readonly PodCount[];
 }
 
-const hashLabel = 'rollouts-pod-template-hash';
+const order: Record<Role, number> = { stable: 0, active: 0, canary: 1, preview: 1, old: 2 };
 
-/** "setWeight 20%", "pause 3s", "pause (until promoted)", … from one raw spec step. */
-export function stepLabel(step: JsonObject): string {
-  if (typeof step.setWeight === 'number') return `setWeight ${String(step.setWeight)}%`;
-  const pause = step.pause;
-  if (pause !== undefined) {
-    const duration =
-      typeof pause === 'object' && pause !== null && !Array.isArray(pause)
-        ? pause.duration
-        : undefined;
-    if (typeof duration === 'number') return `pause ${String(duration)}s`;
-    if (typeof duration === 'string') return `pause ${duration}`;
-    return 'pause (until promoted)';
-  }
-  return Object.keys(step).join(',');
-}
-
-function roleOf(hash: string, status: RolloutStatus): Role {
-  if (hash === status.stableRS) return 'stable';
-  if (hash === status.currentPodHash) return 'canary';
-  return 'old';
-}
-
-function podCounts(sets: readonly V1ReplicaSet[], status: RolloutStatus): PodCount[] {
-  const order: Record<Role, number> = { stable: 0, canary: 1, old: 2 };
-  return sets
-    .map((rs) => {
-      const hash = rs.metadata?.labels?.[hashLabel] ?? '';
-      return {
-        name: rs.metadata?.name ?? '',
-        hash,
-        role: roleOf(hash, status),
-        desired: rs.spec?.replicas ?? 0,
-        ready: rs.status?.readyReplicas ?? 0,
-      };
-    })
-    .filter((p) => p.role !== 'old' || p.desired > 0 || p.ready > 0)
-    .sort((a, b) => order[a.role] - order[b.role] || a.name.localeCompare(b.name));
+/** The demo's snapshot of a read model: current revisions first, old ones while they have pods. */
+export function snapshotOf(detail: RolloutDetail, at: number): Snapshot {
+  const route = detail.weights.routes[0];
+  return {
+    at,
+    status: detail.status,
+    steps: detail.steps.map((s) => s.label),
+    route:
+      route?.stable === undefined || route.canary === undefined
+        ? undefined
+        : { stable: route.stable, canary: route.canary },
+    pods: detail.revisions
+      .map((r) => ({
+        name: r.replicaSet,
+        hash: r.podTemplateHash,
+        role: r.role,
+        desired: r.desired,
+        ready: r.ready,
+      }))
+      .filter((p) => p.role !== 'old' || p.desired > 0 || p.ready > 0)
+      .sort((a, b) => order[a.role] - order[b.role] || a.name.localeCompare(b.name)),
+  };
 }
 
 export async function takeSnapshot(app: CanaryApp): Promise<Snapshot> {
-  const [rollout, route, sets] = await Promise.all([app.rollout(), app.route(), app.replicaSets()]);
-  // A Rollout has no status until the first step commits one.
-  const status: RolloutStatus | undefined = rollout.status;
-  const canary = (rollout.spec.strategy as { canary?: { steps?: JsonObject[] } } | undefined)
-    ?.canary;
-  const weights = readRouteWeights(route, {
-    stableService: `${app.name}-stable`,
-    canaryService: `${app.name}-canary`,
-  });
-  return {
-    at: Date.now(),
-    status: status ?? {},
-    steps: (canary?.steps ?? []).map(stepLabel),
-    route:
-      weights.stable === undefined || weights.canary === undefined
-        ? undefined
-        : { stable: weights.stable, canary: weights.canary },
-    pods: podCounts(sets, status ?? {}),
-  };
+  const detail = await readRolloutDetail(app.kube, app.namespace, app.name);
+  return snapshotOf(detail, Date.now());
 }

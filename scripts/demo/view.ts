@@ -1,6 +1,6 @@
 // What the demo shows of one snapshot: a multi-line frame for a TTY (redrawn in place) and a
 // one-line summary for logs and pipes (appended only when something changed).
-import type { Paint } from './paint.ts';
+import type { Paint } from '../../functions/cli/paint.ts';
 import type { PodCount, Snapshot } from './snapshot.ts';
 
 const barWidth = 20;

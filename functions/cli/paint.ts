@@ -1,4 +1,4 @@
-// Terminal colours, only when writing to a TTY (and NO_COLOR is unset).
+// Terminal colours, only when writing to a TTY (and NO_COLOR is unset): the CLI and the demo.
 export interface Paint {
   readonly bold: (s: string) => string;
   readonly dim: (s: string) => string;
