@@ -61,4 +61,39 @@ describe('npm run demo', () => {
     expect(run.stdout).toMatch(/phase Degraded: canary \w+ scaled to 0 pods, canary weight 0/);
     expect(run.stdout).toMatch(/Summary\n\s+first revision: create → Healthy/);
   }, 120_000);
+
+  it.each([
+    {
+      demo: 'blue-green',
+      shows: [
+        /» paused: preview \w+ is ready; paused until promoted/,
+        /switched: active Service → (\w+), preview Service → \1; route on the preview backend/,
+        /route back on the active backend; \w+ scaled down/,
+      ],
+    },
+    {
+      demo: 'ab',
+      shows: [/route rules now: kulta-testers-0; random traffic still 0%/, /header rule removed/],
+    },
+    { demo: 'simple', shows: [/on all 4 pods; never more than 5 pods asked for/] },
+  ])(
+    'shows the $demo strategy',
+    async ({ demo, shows }) => {
+      const namespace = `kulta-demo-${randomBytes(3).toString('hex')}`;
+      const run = await runDemo(
+        [demo, '--kubeconfig', inject('kubeconfig'), '--namespace', namespace],
+        100_000,
+      );
+      const output = `${run.stdout}\n--- stderr ---\n${run.stderr}`;
+      expect(run.code, output).toBe(0);
+      for (const pattern of shows) expect(run.stdout, output).toMatch(pattern);
+    },
+    120_000,
+  );
+
+  it('refuses an unknown demo with the choices', async () => {
+    const run = await runDemo(['canary-deluxe'], 30_000);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('unknown demo "canary-deluxe": choose blue-green, ab, simple');
+  });
 });
