@@ -86,4 +86,25 @@ export default tseslint.config(
     files: ['*.js'],
     ...tseslint.configs.disableTypeChecked,
   },
+  {
+    // The dashboard's browser modules, served as written (no build step): plain JS, no type
+    // information, and the browser's globals instead of Node's.
+    files: ['functions/dashboard/static/**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      globals: Object.fromEntries(
+        [
+          'document',
+          'window',
+          'location',
+          'Node',
+          'EventSource',
+          'fetch',
+          'URLSearchParams',
+          'setInterval',
+        ].map((name) => [name, 'readonly']),
+      ),
+    },
+  },
 );

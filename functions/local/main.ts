@@ -25,8 +25,9 @@ const runner = startLocalRunner({
   resyncSeconds: seconds('KULTA_RESYNC_SECONDS', 60),
   defaultMetrics: true,
 });
-serveApp(runner.app, portFromEnv(8081), logger);
+const port = portFromEnv(8081);
+serveApp(runner.app, port, logger);
 logger.info(
-  { cluster: kc.getCurrentCluster()?.server },
+  { cluster: kc.getCurrentCluster()?.server, dashboard: `http://localhost:${String(port)}/` },
   'local runner: watching Rollouts and ReplicaSets',
 );

@@ -3,6 +3,8 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { Hono } from 'hono';
 import { KubernetesRolloutStore } from '../adapters/kubernetes/rollouts.ts';
+import { createDashboardApp } from '../dashboard/app.ts';
+import { kubernetesDashboardDeps } from '../dashboard/kubernetes.ts';
 import type { Clock } from '../ports.ts';
 import { createReconcileHandler } from '../reconcile/handler.ts';
 import { addOperationRoutes, createApp } from '../runtime/app.ts';
@@ -26,7 +28,10 @@ export interface LocalRunnerOptions {
 }
 
 export interface LocalRunner {
-  /** Routes: /reconcile and /tick (each a function's app), /healthz, /readyz, /metrics. */
+  /**
+   * Routes: /reconcile and /tick (each a function's app), /dashboard (`/` redirects there),
+   * /healthz, /readyz, /metrics.
+   */
   readonly app: Hono;
   readonly metrics: Metrics;
   stop(): void;
@@ -62,6 +67,9 @@ export function startLocalRunner(options: LocalRunnerOptions): LocalRunner {
   const app = addOperationRoutes(new Hono(), { metrics });
   app.route('/reconcile', reconcile);
   app.route('/tick', tick);
+  const dashboardLog = logger.child({ function: 'dashboard' });
+  app.route('/dashboard/', createDashboardApp(kubernetesDashboardDeps(kc, dashboardLog)));
+  for (const path of ['/', '/dashboard']) app.get(path, (c) => c.redirect('/dashboard/'));
   const stopWatches = startWatches(kc, toReconcile, logger);
   const stopPings = startPings(
     deliverTo(tick, '/'),
