@@ -6,7 +6,7 @@
 // package.json's bins point at (node does not strip types under node_modules, so an installed
 // bin cannot be the .ts source).
 //
-//   node scripts/build-functions.ts [--outdir DIR]
+//   node scripts/build-functions.ts [--outdir DIR] [--functions-only]
 import { chmod, cp, rm } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -98,9 +98,13 @@ export async function buildCli(outdir = join(root, 'dist')): Promise<string> {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const { values } = parseArgs({ options: { outdir: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: { outdir: { type: 'string' }, 'functions-only': { type: 'boolean', default: false } },
+  });
   const started = Date.now();
   const outdir = values.outdir ? join(process.cwd(), values.outdir) : undefined;
-  const files = [...(await buildFunctions(outdir)), await buildCli(outdir)];
+  const functions = await buildFunctions(outdir);
+  // The container image needs the functions only; the CLI bundle is for the npm package.
+  const files = values['functions-only'] ? functions : [...functions, await buildCli(outdir)];
   process.stdout.write(`built ${files.join(', ')} in ${String(Date.now() - started)} ms\n`);
 }

@@ -339,9 +339,12 @@ function withOutbox(
     now: input.now,
     config,
   });
-  return produced.length === 0
-    ? after
-    : { ...after, outbox: [...(after.outbox ?? []), ...produced] };
+  if (produced.length === 0) return after;
+  const refs = produced.map((e) => ({ type: e.context.type, id: e.context.id }));
+  const history = (after.history ?? []).map((r) =>
+    r.transition === after.transition ? { ...r, cdevents: refs } : r,
+  );
+  return { ...after, history, outbox: [...(after.outbox ?? []), ...produced] };
 }
 
 function outboxCondition(

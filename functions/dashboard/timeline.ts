@@ -1,6 +1,7 @@
 // The rollout's story for the dashboard (pure): status.history's transitions, the Kubernetes
 // Event recorded for each (adapters/kubernetes/events.ts names it <rollout>.<uid8>.<n>.<event>),
-// and the CDEvents of each transition still in status.outbox, matched by customData.transition.
+// and the CDEvents of each transition: recorded on its history record (type and id, kept after
+// delivery) and, while the sink has not taken them, in status.outbox (customData.transition).
 import { int, isObject, obj, str } from '../core/rollout/json-read.ts';
 import type { TransitionRecord } from '../core/rollout/types.ts';
 
@@ -108,11 +109,13 @@ function entryFor(entries: Map<string, MutableEntry>, transition: number): Mutab
 /** The timeline, newest transition first. */
 export function buildTimeline(input: TimelineInput): TimelineEntry[] {
   const entries = new Map<string, MutableEntry>();
+  const pending = new Set(input.outbox.map((raw) => parseOutboxEvent(raw)?.ref.id));
   for (const record of input.history) {
+    const { cdevents = [], ...rest } = record;
     entries.set(`${String(record.transition)}/${record.event}`, {
-      ...record,
+      ...rest,
       kubernetesEvent: undefined,
-      cdevents: [],
+      cdevents: cdevents.map((c) => ({ type: c.type, id: c.id, pending: pending.has(c.id) })),
     });
   }
   for (const raw of input.events) {
@@ -136,7 +139,9 @@ export function buildTimeline(input: TimelineInput): TimelineEntry[] {
   }
   for (const raw of input.outbox) {
     const parsed = parseOutboxEvent(raw);
-    if (parsed) entryFor(entries, parsed.transition).cdevents.push(parsed.ref);
+    if (!parsed) continue;
+    const entry = entryFor(entries, parsed.transition);
+    if (!entry.cdevents.some((c) => c.id === parsed.ref.id)) entry.cdevents.push(parsed.ref);
   }
   return [...entries.values()].sort(
     (a, b) => b.transition - a.transition || (b.at ?? '').localeCompare(a.at ?? ''),

@@ -26,8 +26,9 @@ const runner = startLocalRunner({
   defaultMetrics: true,
 });
 const port = portFromEnv(8081);
-serveApp(runner.app, port, logger);
+// Loopback unless told otherwise: the dashboard's buttons act with this user's kubeconfig.
+serveApp(runner.app, port, logger, '127.0.0.1');
 logger.info(
-  { cluster: kc.getCurrentCluster()?.server, dashboard: `http://localhost:${String(port)}/` },
+  { cluster: kc.getCurrentCluster()?.server, dashboard: `http://127.0.0.1:${String(port)}/` },
   'local runner: watching Rollouts and ReplicaSets',
 );

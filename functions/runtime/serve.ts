@@ -13,9 +13,15 @@ export function portFromEnv(fallback: number): number {
   return port;
 }
 
-export function serveApp(app: Hono, port: number, log: Logger): ServerType {
+/** `defaultHost` applies when KULTA_LISTEN_HOST is unset: 0.0.0.0 in a pod, loopback locally. */
+export function serveApp(
+  app: Hono,
+  port: number,
+  log: Logger,
+  defaultHost = '0.0.0.0',
+): ServerType {
   const server = serve(
-    { fetch: app.fetch, port, hostname: process.env.KULTA_LISTEN_HOST ?? '0.0.0.0' },
+    { fetch: app.fetch, port, hostname: process.env.KULTA_LISTEN_HOST ?? defaultHost },
     (info) => {
       log.info({ port: info.port }, 'listening');
     },

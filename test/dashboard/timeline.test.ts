@@ -80,6 +80,34 @@ describe('buildTimeline', () => {
     });
   });
 
+  it('shows delivered CDEvents from the history record, pending ones from the outbox', () => {
+    const timeline = buildTimeline({
+      ...input,
+      history: [
+        {
+          transition: 2,
+          at: '2026-11-22T10:00:02Z',
+          event: 'weight-set',
+          message: 'canary weight 20%',
+          cdevents: [{ type: 'dev.cdeventsx.kulta-rollout.weightchanged.0.1.0', id: 'id-2' }],
+        },
+        {
+          transition: 4,
+          at: '2026-11-22T10:00:04Z',
+          event: 'step-completed',
+          message: 'step 1 completed',
+          cdevents: [{ type: 'dev.cdeventsx.kulta-rollout.resumed.0.1.0', id: 'id-4' }],
+        },
+      ],
+      outbox: [cdevent(2, 'dev.cdeventsx.kulta-rollout.weightchanged.0.1.0', 'id-2')],
+      events: [],
+    });
+    expect(timeline.map((e) => [e.transition, e.cdevents])).toEqual([
+      [4, [{ type: 'dev.cdeventsx.kulta-rollout.resumed.0.1.0', id: 'id-4', pending: false }]],
+      [2, [{ type: 'dev.cdeventsx.kulta-rollout.weightchanged.0.1.0', id: 'id-2', pending: true }]],
+    ]);
+  });
+
   it('keeps Events older than status.history, and failures that are not transitions of their own', () => {
     const [, failed, , deployed] = buildTimeline(input);
     expect(failed).toMatchObject({

@@ -93,7 +93,7 @@ describe('the functions as Knative Services', () => {
 
   it('the Containerfile builds the bundles and puts them where the Services run them', () => {
     const containerfile = readFileSync(join(knativeDir, 'Containerfile'), 'utf8');
-    expect(containerfile).toContain('RUN node scripts/build-functions.ts');
+    expect(containerfile).toContain('RUN node scripts/build-functions.ts --functions-only');
     expect(containerfile).toContain('COPY --from=build /src/dist/ /app/');
     expect(containerfile).toMatch(/^USER 1000:1000$/m);
     expect(containerfile).toContain(`CMD ["/app/reconcile.mjs"]`);

@@ -237,6 +237,8 @@ export interface TransitionRecord {
   readonly at: string;
   readonly event: string;
   readonly message: string;
+  /** The CDEvents this transition recorded (type and id), kept after the sink took them. */
+  readonly cdevents?: readonly { readonly type: string; readonly id: string }[];
 }
 
 /** KULTA: an old revision waiting for its scale-down delay. */

@@ -10,7 +10,7 @@ function cdeventLine(cdevent) {
     h('code', {}, cdevent.type),
     ' ',
     h('code', { class: 'muted' }, cdevent.id),
-    cdevent.delivered ? null : h('span', { class: 'tag' }, 'waiting for the sink'),
+    cdevent.pending ? h('span', { class: 'tag' }, 'waiting for the sink') : null,
   );
 }
 

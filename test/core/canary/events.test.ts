@@ -57,6 +57,11 @@ describe('CDEvents of a canary', () => {
     expect(upgrade?.subject.id).toBe('shop/web');
     expect(upgrade?.context.chainId).toBe(sim.sent[1]?.context.chainId);
     expect(upgrade?.context.chainId).not.toBe(sim.sent[0]?.context.chainId);
+    // Each transition's record keeps the type and id of its CDEvents after delivery.
+    const recorded = (sim.status.history ?? []).flatMap((h) => h.cdevents ?? []);
+    const sent = sim.sent.map((e) => ({ type: e.context.type, id: e.context.id }));
+    expect(recorded).toEqual(sent.slice(-recorded.length));
+    expect(recorded.length).toBeGreaterThan(5);
   });
 
   it('tell an abort as rollout-aborted, then service.rolledback once traffic is back on stable', () => {

@@ -23,7 +23,10 @@ function detail(): DashboardDetail {
         at: '2026-11-22T09:59:30Z',
         message: `pause 30s ${hostile}`,
         kubernetesEvent: { name: 'web.uid-1.7.paused', type: 'Normal', reason: 'Paused' },
-        cdevents: [{ type: 'dev.cdeventsx.kulta-rollout.paused.0.1.0', id: 'id-7', pending: true }],
+        cdevents: [
+          { type: 'dev.cdeventsx.kulta-rollout.paused.0.1.0', id: 'id-7', pending: true },
+          { type: 'dev.cdeventsx.kulta-rollout.stepstarted.0.1.0', id: 'id-7b', pending: false },
+        ],
       },
     ],
   };
@@ -83,6 +86,17 @@ describe('the rollout page', () => {
         .toContain(`pause 30s ${hostile}`);
       expect(await p.locator('main img, main script, main [onerror]').count()).toBe(0);
       expect(await p.evaluate('window.pwned')).toBeUndefined();
+    });
+  });
+
+  it('marks only the CDEvents the sink has not taken yet', async () => {
+    fake.reader.answers = [detail()];
+    await withPage(browser, 'cdevents', async (p) => {
+      await p.goto(page());
+      const waiting = p.locator('[data-testid="cdevent"][data-id="id-7"]');
+      const delivered = p.locator('[data-testid="cdevent"][data-id="id-7b"]');
+      await expect.poll(() => waiting.textContent()).toContain('waiting for the sink');
+      expect(await delivered.textContent()).not.toContain('waiting for the sink');
     });
   });
 
