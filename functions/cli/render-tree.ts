@@ -39,22 +39,32 @@ function stepLine(d: RolloutDetail): string[] {
   return [`${String(index + 1)}/${String(count)} ${d.steps[index]?.label ?? ''}`];
 }
 
-function routeWeight(r: RolloutDetail['weights']['routes'][number], paint: Paint): string {
+/** The two backends' names: active/preview for blue-green, stable/canary otherwise. */
+function sides(d: RolloutDetail): readonly [string, string] {
+  return d.strategy === 'blueGreen' ? ['active', 'preview'] : ['stable', 'canary'];
+}
+
+function routeWeight(
+  r: RolloutDetail['weights']['routes'][number],
+  names: readonly [string, string],
+  paint: Paint,
+): string {
   if (!r.found)
     return paint.red(r.error ?? 'not found: create it, or fix the name in trafficRouting');
   if (r.stable === undefined || r.canary === undefined) {
     return paint.yellow('has no backendRefs to both Services');
   }
-  const split = `stable ${String(r.stable)} / canary ${String(r.canary)}`;
+  const split = `${names[0]} ${String(r.stable)} / ${names[1]} ${String(r.canary)}`;
   return `${split}${r.consistent ? '' : paint.yellow(' (rules disagree)')}`;
 }
 
 function weightLines(d: RolloutDetail, paint: Paint): string[] {
   const rows: string[][] = [];
+  const names = sides(d);
   const s = d.weights.status;
   if (s) rows.push(['set by status', `stable ${String(s.stable)} / canary ${String(s.canary)}`]);
   for (const r of d.weights.routes)
-    rows.push([`route ${r.namespace}/${r.name}`, routeWeight(r, paint)]);
+    rows.push([`route ${r.namespace}/${r.name}`, routeWeight(r, names, paint)]);
   return rows.length > 0 ? table(rows) : ['- (no traffic routing)'];
 }
 

@@ -76,6 +76,18 @@ describe('renderRolloutTree', () => {
   });
 });
 
+describe('renderRolloutTree for blue-green', () => {
+  it('names the route backends active and preview', () => {
+    const rollout = aRollout().blueGreen().status(pausedStatus).build();
+    const text = renderRolloutTree(
+      buildRolloutDetail({ ...input(pausedStatus), rollout }, now),
+      plain,
+    ).join('\n');
+    expect(text).toContain('Strategy:    blueGreen');
+    expect(text).toMatch(/route shop\/web-route +active \d+ \/ preview \d+/);
+  });
+});
+
 describe('renderRolloutList', () => {
   it('lines up one rollout per line, with a footnote for unobserved specs', async () => {
     const summaries: RolloutSummary[] = [
