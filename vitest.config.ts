@@ -17,6 +17,9 @@ export default defineConfig({
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           globalSetup: ['test/bed/global-setup.ts'],
+          // One file at a time: a file's local runner watches every namespace, and the
+          // reliability tests check that only their own instances acted on their rollouts.
+          fileParallelism: false,
           testTimeout: 120_000,
           hookTimeout: 120_000,
         },

@@ -127,11 +127,45 @@ export class KeyedQueue {
   }
 }
 
+/** Statuses the Broker redelivers on (Knative's delivery spec), as knative/triggers.yaml sets it. */
+const redeliverOn = new Set([404, 408, 409, 429, 500, 502, 503, 504]);
+const redelivery = { retries: 6, firstDelayMs: 500 } as const;
+
+/**
+ * A delivery that, like the Broker, tries again with exponential backoff when the function
+ * answers a retryable status, unless a newer event for the same object came in meanwhile (its
+ * step re-reads the object anyway).
+ */
+export interface Redelivery {
+  readonly queue: KeyedQueue;
+  readonly key: string;
+  readonly send: () => Promise<number>;
+  readonly log: Logger;
+  /** False once a newer event for the same object came in: then it is not retried. */
+  readonly current: () => boolean;
+}
+
+export function redelivering(r: Redelivery, attempt = 0): () => Promise<void> {
+  const { queue, key, send, log, current } = r;
+  return async () => {
+    const status = await send();
+    if (status < 300) return;
+    log.warn({ status, key, attempt }, 'event not accepted');
+    if (!redeliverOn.has(status) || attempt >= redelivery.retries) return;
+    const delay = redelivery.firstDelayMs * 2 ** attempt;
+    setTimeout(() => {
+      if (current()) queue.push(key, redelivering(r, attempt + 1));
+    }, delay).unref();
+  };
+}
+
 /** Watches each resource forever, re-establishing a watch that ends. Returns a stop function. */
 export function startWatches(kc: KubeConfig, deliver: Deliver, log: Logger): () => void {
   const watch = new Watch(kc);
   const source = kc.getCurrentCluster()?.server ?? 'local';
   const queue = new KeyedQueue(log);
+  /** The newest watch event per object, so a retry never follows a newer event. */
+  const latest = new Map<string, number>();
   const controllers: AbortController[] = [];
   let stopped = false;
   const start = async (resource: Watched): Promise<void> => {
@@ -142,10 +176,11 @@ export function startWatches(kc: KubeConfig, deliver: Deliver, log: Logger): () 
         if (!(phase in phaseAction)) return;
         const event = apiServerEvent(source, resource, phase as keyof typeof phaseAction, object);
         const key = `${resource.kind}/${event.headers['ce-namespace'] ?? ''}/${event.headers['ce-name'] ?? ''}`;
-        queue.push(key, async () => {
-          const status = await deliver(event.headers, event.body);
-          if (status >= 300) log.warn({ status, key }, 'event not accepted');
-        });
+        const send = (): Promise<number> => deliver(event.headers, event.body);
+        const seq = (latest.get(key) ?? 0) + 1;
+        latest.set(key, seq);
+        const current = (): boolean => latest.get(key) === seq;
+        queue.push(key, redelivering({ queue, key, send, log, current }));
       },
       (error: unknown) => {
         if (stopped) return;

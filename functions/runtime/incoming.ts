@@ -66,6 +66,11 @@ function decode(rawHeaders: Record<string, string>, body: string): CloudEventV1<
   try {
     const event = HTTP.toEvent({ headers, body });
     if (Array.isArray(event)) throw new InvalidInputError('batched CloudEvents are not accepted');
+    if (event.specversion !== '1.0') {
+      throw new InvalidInputError(
+        `not a valid CloudEvent: specversion "${event.specversion}" is not supported; send CloudEvents 1.0`,
+      );
+    }
     return event;
   } catch (error) {
     if (error instanceof InvalidInputError) throw error;
@@ -92,6 +97,25 @@ function text(value: unknown, what: string, event: CloudEventV1<unknown>): strin
   throw new InvalidInputError(`CloudEvent ${event.id} (${event.type}) has no ${what}`);
 }
 
+/** Kubernetes object names: a DNS subdomain (RFC 1123), at most 253 characters. */
+const objectName = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+/** Namespaces: a DNS label, at most 63 characters. */
+const namespaceName = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+function kubeName(
+  value: unknown,
+  what: string,
+  event: CloudEventV1<unknown>,
+  kind: 'namespace' | 'name',
+): string {
+  const name = text(value, what, event);
+  const [pattern, max] = kind === 'namespace' ? [namespaceName, 63] : [objectName, 253];
+  if (name.length <= max && pattern.test(name)) return name;
+  throw new InvalidInputError(
+    `CloudEvent ${event.id} (${event.type}): ${what} "${name.slice(0, 80)}" is not a Kubernetes ${kind === 'namespace' ? 'namespace (a DNS label of at most 63 characters)' : 'object name (a lowercase DNS subdomain of at most 253 characters)'}`,
+  );
+}
+
 function resourceEvent(
   event: CloudEventV1<unknown>,
   action: keyof typeof apiServerTypes,
@@ -103,8 +127,13 @@ function resourceEvent(
     action,
     id: event.id,
     objectKind: text(event.kind ?? object.kind, 'extension "kind"', event),
-    namespace: text(event.namespace ?? metadata.namespace, 'extension "namespace"', event),
-    name: text(event.name ?? metadata.name, 'extension "name"', event),
+    namespace: kubeName(
+      event.namespace ?? metadata.namespace,
+      'extension "namespace"',
+      event,
+      'namespace',
+    ),
+    name: kubeName(event.name ?? metadata.name, 'extension "name"', event, 'name'),
     object,
   };
 }
@@ -121,8 +150,8 @@ export function parseIncoming(headers: Record<string, string>, body: string): In
     return {
       kind: 'due',
       id: event.id,
-      namespace: text(data.namespace, 'data.namespace', event),
-      name: text(data.name, 'data.name', event),
+      namespace: kubeName(data.namespace, 'data.namespace', event, 'namespace'),
+      name: kubeName(data.name, 'data.name', event, 'name'),
     };
   }
   if (event.type === pingType) {

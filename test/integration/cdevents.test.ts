@@ -1,8 +1,6 @@
 // CDEvents through a real HTTP receiver standing in for the Knative Broker: a full canary tells
 // its story in order; a receiver that refuses, fails or stalls for part of the rollout delays
 // events but loses none; a step that dies between commit and send still gets its events out.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CDEvent } from '../../functions/core/cdevents/index.ts';
 import { startLocalRunner, type LocalRunner } from '../../functions/local/runner.ts';
@@ -11,61 +9,8 @@ import { createLogger } from '../../functions/runtime/logger.ts';
 import { reconcileStep } from '../../functions/runtime/step.ts';
 import { loadCDEventsSchemas } from '../support/cdevents-schemas.ts';
 import { CanaryApp, rolloutManifest } from '../support/canary-app.ts';
+import { Receiver } from '../support/faults/broker.ts';
 import { eventually, tempNamespace, testKube } from '../support/kube.ts';
-
-type Mode = 'accept' | 'fail' | 'stall';
-
-/** A broker stand-in: records every POST (headers and body) and answers as `mode` says. */
-class Receiver {
-  readonly received: { headers: IncomingMessage['headers']; event: CDEvent }[] = [];
-  mode: Mode = 'accept';
-  #server: Server | undefined;
-  port = 0;
-
-  async start(port = 0): Promise<void> {
-    this.#server = createServer((req, res) => {
-      this.#handle(req, res);
-    });
-    await new Promise<void>((resolve) => this.#server?.listen(port, '127.0.0.1', resolve));
-    this.port = (this.#server.address() as AddressInfo).port;
-  }
-
-  #handle(req: IncomingMessage, res: ServerResponse): void {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      if (this.mode === 'stall') return; // never answers: the sender's timeout must fire
-      if (this.mode === 'fail') {
-        res.writeHead(500).end();
-        return;
-      }
-      this.received.push({
-        headers: req.headers,
-        event: JSON.parse(Buffer.concat(chunks).toString()) as CDEvent,
-      });
-      res.writeHead(202).end();
-    });
-  }
-
-  /** Closes the listener: senders get connection refused until start() again. */
-  async stop(): Promise<void> {
-    const server = this.#server;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => {
-      server.close(() => {
-        resolve();
-      });
-    });
-  }
-
-  unique(): CDEvent[] {
-    const seen = new Map<string, CDEvent>();
-    for (const { event } of this.received)
-      if (!seen.has(event.context.id)) seen.set(event.context.id, event);
-    return [...seen.values()];
-  }
-}
 
 const kube = testKube();
 const logger = createLogger({ level: 'silent' });

@@ -1,8 +1,9 @@
 // The local event bridge: watch events become exactly the CloudEvents ApiServerSource sends,
 // and KeyedQueue runs one delivery per key at a time, collapsing bursts into one rerun.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   KeyedQueue,
+  redelivering,
   apiServerEvent,
   pingEvent,
   watchedResources,
@@ -216,5 +217,62 @@ describe('KeyedQueue', () => {
     third.finish();
     await settled();
     expect(log).toEqual(['start 1', 'start 2', 'end 2', 'start 3', 'end 3']);
+  });
+});
+
+describe('redelivering', () => {
+  const silent = createLogger({ level: 'silent' });
+
+  /** A function that answers the given statuses in turn (the last one from then on). */
+  function answering(...statuses: number[]) {
+    const calls: number[] = [];
+    const send = (): Promise<number> => {
+      const status = statuses[Math.min(calls.length, statuses.length - 1)] ?? 202;
+      calls.push(status);
+      return Promise.resolve(status);
+    };
+    return { calls, send };
+  }
+
+  it.each([
+    { name: 'accepted at once', statuses: [202], calls: 1 },
+    { name: 'a 503, then accepted', statuses: [503, 202], calls: 2 },
+    { name: '409 and 429, then accepted', statuses: [409, 429, 202], calls: 3 },
+    { name: 'a 400 (not retried, as the Broker)', statuses: [400], calls: 1 },
+    { name: 'always 503: the first try and 6 retries', statuses: [503], calls: 7 },
+  ])('$name', async ({ statuses, calls }) => {
+    vi.useFakeTimers();
+    try {
+      const queue = new KeyedQueue(silent);
+      const fn = answering(...statuses);
+      queue.push(
+        'k',
+        redelivering({ queue, key: 'k', send: fn.send, log: silent, current: () => true }),
+      );
+      // Backoff 0.5 s doubling: all six retries are due within 32 s.
+      await vi.advanceTimersByTimeAsync(40_000);
+      expect(fn.calls).toHaveLength(calls);
+      expect(queue.idle).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('does not retry once a newer event for the object came in', async () => {
+    vi.useFakeTimers();
+    try {
+      const queue = new KeyedQueue(silent);
+      const old = answering(503);
+      let newest = 1;
+      const current = (): boolean => newest === 1;
+      queue.push('k', redelivering({ queue, key: 'k', send: old.send, log: silent, current }));
+      await vi.advanceTimersByTimeAsync(100);
+      newest = 2;
+      await vi.advanceTimersByTimeAsync(40_000);
+      expect(old.calls).toHaveLength(1);
+      expect(queue.idle).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

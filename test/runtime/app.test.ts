@@ -125,6 +125,24 @@ describe('refused requests: 400 naming the problem, handle never called', () => 
       says: /"com\.example\.other" is not handled here/,
     },
     {
+      name: 'an unknown specversion',
+      headers: binaryHeaders({ 'ce-specversion': '0.1' }),
+      body: dueBody,
+      says: /specversion "0\.1" is not supported; send CloudEvents 1\.0/,
+    },
+    {
+      name: 'due data naming something that is not a Kubernetes name',
+      headers: binaryHeaders(),
+      body: JSON.stringify({ namespace: 'shop', name: '../../../api/v1/secrets' }),
+      says: /data\.name "\.\.\/\.\.\/\.\.\/api\/v1\/secrets" is not a Kubernetes object name/,
+    },
+    {
+      name: 'due data with a namespace that is not a DNS label',
+      headers: binaryHeaders(),
+      body: JSON.stringify({ namespace: 'Shop_1', name: 'web' }),
+      says: /data\.namespace "Shop_1" is not a Kubernetes namespace/,
+    },
+    {
       name: 'due data without a name',
       headers: binaryHeaders(),
       body: JSON.stringify({ namespace: 'shop' }),
