@@ -4,22 +4,20 @@
 // shows the effect size and the confidence either way.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JsonObject } from '../../functions/core/rollout/types.ts';
-import { startLocalRunner, type LocalRunner } from '../../functions/local/runner.ts';
-import { createLogger } from '../../functions/runtime/logger.ts';
 import { CanaryApp, rolloutManifest } from '../support/canary-app.ts';
-import { eventually, tempNamespace, testKube } from '../support/kube.ts';
+import { eventually } from '../support/kube.ts';
 import {
+  scraped,
   startExporter,
   startPrometheus,
   type TestExporter,
   type TestPrometheus,
 } from '../support/prometheus.ts';
+import { useRunnerNamespace } from '../support/runner.ts';
 
-const kube = testKube();
-let ns: Awaited<ReturnType<typeof tempNamespace>>;
-let runner: LocalRunner;
-let exporter: TestExporter;
-let prometheus: TestPrometheus;
+const file = useRunnerNamespace('ab');
+let exporter: TestExporter | undefined;
+let prometheus: TestPrometheus | undefined;
 
 /** Checkouts and visits per app and variant: the baseline converts 10% of 4,000 visits. */
 const traffic: Record<string, { canary: number; stable: number }> = {
@@ -28,7 +26,6 @@ const traffic: Record<string, { canary: number; stable: number }> = {
 };
 
 beforeAll(async () => {
-  ns = await tempNamespace(kube, 'ab');
   exporter = await startExporter();
   for (const [app, checkouts] of Object.entries(traffic)) {
     for (const variant of ['canary', 'stable'] as const) {
@@ -37,34 +34,19 @@ beforeAll(async () => {
     }
   }
   prometheus = await startPrometheus({ scrapeTargets: [exporter.target], scrapeInterval: '1s' });
-  await eventually(
-    'the first scrape',
-    async () =>
-      (await fetch(`${prometheus.url}/api/v1/query?query=shop_visits`)).json() as Promise<{
-        data: { result: unknown[] };
-      }>,
-    (body) => body.data.result.length === 4,
-  );
-  await kube.custom.createNamespacedCustomObject({
+  await scraped(prometheus, 'shop_visits', 4);
+  await file.kube.custom.createNamespacedCustomObject({
     group: 'kulta.io',
     version: 'v1alpha1',
     plural: 'analysistemplates',
-    namespace: ns.name,
+    namespace: file.namespace,
     body: conversionTemplate(prometheus.url),
-  });
-  runner = startLocalRunner({
-    kc: kube.kc,
-    logger: createLogger({ level: process.env.KULTA_TEST_LOG_LEVEL ?? 'silent' }),
-    tickSeconds: 0.5,
-    resyncSeconds: 5,
   });
 });
 
 afterAll(async () => {
-  (runner as LocalRunner | undefined)?.stop();
-  await (prometheus as TestPrometheus | undefined)?.stop();
-  await (exporter as TestExporter | undefined)?.stop();
-  await (ns as typeof ns | undefined)?.remove();
+  await prometheus?.stop();
+  await exporter?.stop();
 });
 
 const series = (metric: string, variant: string): string =>
@@ -103,7 +85,7 @@ function conversionTemplate(address: string): JsonObject {
 }
 
 async function experiment(app: string): Promise<CanaryApp> {
-  const rollout = new CanaryApp(kube, ns.name, app);
+  const rollout = new CanaryApp(file.kube, file.namespace, app);
   await rollout.createBackends();
   await rollout.createRollout(
     rolloutManifest(app, {

@@ -5,57 +5,40 @@
 // Service is reported and waited for; the route's other rules stay untouched.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JsonObject, RolloutStatus } from '../../functions/core/rollout/types.ts';
-import { startLocalRunner, type LocalRunner } from '../../functions/local/runner.ts';
-import { createLogger } from '../../functions/runtime/logger.ts';
 import { blueGreenStrategy, CanaryApp, rolloutManifest } from '../support/canary-app.ts';
-import { eventually, tempNamespace, testKube } from '../support/kube.ts';
+import { eventually } from '../support/kube.ts';
 import {
+  scraped,
   startExporter,
   startPrometheus,
   type TestExporter,
   type TestPrometheus,
 } from '../support/prometheus.ts';
+import { useRunnerNamespace } from '../support/runner.ts';
 
-const kube = testKube();
-let ns: Awaited<ReturnType<typeof tempNamespace>>;
-let runner: LocalRunner;
-let exporter: TestExporter;
-let prometheus: TestPrometheus;
+const file = useRunnerNamespace('bluegreen');
+const kube = file.kube;
+let exporter: TestExporter | undefined;
+let prometheus: TestPrometheus | undefined;
 
 beforeAll(async () => {
-  ns = await tempNamespace(kube, 'bluegreen');
   exporter = await startExporter();
   exporter.set('app_error_ratio', { app: 'good' }, 0.01);
   exporter.set('app_error_ratio', { app: 'bad' }, 0.4);
   prometheus = await startPrometheus({ scrapeTargets: [exporter.target], scrapeInterval: '1s' });
-  await eventually(
-    'the first scrape',
-    async () =>
-      (await fetch(`${prometheus.url}/api/v1/query?query=app_error_ratio`)).json() as Promise<{
-        data: { result: unknown[] };
-      }>,
-    (body) => body.data.result.length === 2,
-  );
+  await scraped(prometheus, 'app_error_ratio', 2);
   await kube.custom.createNamespacedCustomObject({
     group: 'kulta.io',
     version: 'v1alpha1',
     plural: 'analysistemplates',
-    namespace: ns.name,
+    namespace: file.namespace,
     body: errorRateTemplate(prometheus.url),
-  });
-  runner = startLocalRunner({
-    kc: kube.kc,
-    logger: createLogger({ level: process.env.KULTA_TEST_LOG_LEVEL ?? 'silent' }),
-    tickSeconds: 0.5,
-    resyncSeconds: 5,
   });
 });
 
 afterAll(async () => {
-  (runner as LocalRunner | undefined)?.stop();
-  await (prometheus as TestPrometheus | undefined)?.stop();
-  await (exporter as TestExporter | undefined)?.stop();
-  await (ns as typeof ns | undefined)?.remove();
+  await prometheus?.stop();
+  await exporter?.stop();
 });
 
 function errorRateTemplate(address: string): JsonObject {
@@ -82,7 +65,7 @@ const analysisFor = (app: string): JsonObject => ({
 });
 
 async function deployed(name: string, extra: JsonObject = {}): Promise<CanaryApp> {
-  const app = new CanaryApp(kube, ns.name, name);
+  const app = new CanaryApp(kube, file.namespace, name);
   await app.createBackends();
   await app.createRollout(
     rolloutManifest(name, {
@@ -229,7 +212,7 @@ describe('blue-green over an HTTPRoute', () => {
   it('reports a missing preview Service and waits for it', async () => {
     const app = await deployed('lost', {});
     const v1 = (await app.status()).stableRS;
-    await kube.core.deleteNamespacedService({ name: 'lost-canary', namespace: ns.name });
+    await kube.core.deleteNamespacedService({ name: 'lost-canary', namespace: file.namespace });
     await app.setImage('registry.example/lost:2.0');
     const waiting = await until(app, 'TrafficRoutingReady=False', (s) =>
       (s.conditions ?? []).some((c) => c.type === 'TrafficRoutingReady' && c.status === 'False'),
@@ -241,7 +224,7 @@ describe('blue-green over an HTTPRoute', () => {
     expect(waiting.phase).toBe('Progressing');
     expect(await app.serviceHash('stable')).toBe(v1);
     await kube.core.createNamespacedService({
-      namespace: ns.name,
+      namespace: file.namespace,
       body: {
         metadata: { name: 'lost-canary' },
         spec: { selector: { app: 'lost' }, ports: [{ port: 80, targetPort: 8080 }] },

@@ -1,31 +1,14 @@
 // A canary on the real test bed, driven only by the local runner's events (watches and ticks):
 // first revision, weights after availability, pause and promote, full promotion, abort and
 // retry, and an HTTPRoute whose other rules, matches, filters and timeouts stay untouched.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { JsonObject } from '../../functions/core/rollout/types.ts';
-import { startLocalRunner, type LocalRunner } from '../../functions/local/runner.ts';
-import { createLogger } from '../../functions/runtime/logger.ts';
 import { CanaryApp, rolloutManifest } from '../support/canary-app.ts';
-import { eventually, tempNamespace, testKube } from '../support/kube.ts';
+import { eventually } from '../support/kube.ts';
+import { useRunnerNamespace } from '../support/runner.ts';
 
-const kube = testKube();
-let ns: Awaited<ReturnType<typeof tempNamespace>>;
-let runner: LocalRunner;
-
-beforeAll(async () => {
-  ns = await tempNamespace(kube, 'canary');
-  runner = startLocalRunner({
-    kc: kube.kc,
-    logger: createLogger({ level: process.env.KULTA_TEST_LOG_LEVEL ?? 'silent' }),
-    tickSeconds: 0.5,
-    resyncSeconds: 5,
-  });
-});
-
-afterAll(async () => {
-  runner.stop();
-  await ns.remove();
-});
+const file = useRunnerNamespace('canary');
+const kube = file.kube;
 
 /** The route without our two weights and KULTA's fence annotation: what must never change. */
 function routeWithoutOurWeights(route: JsonObject): unknown {
@@ -57,7 +40,7 @@ describe('a canary over an HTTPRoute', () => {
   let routeBefore: unknown;
 
   beforeAll(async () => {
-    Object.assign(app, { namespace: ns.name });
+    Object.assign(app, { namespace: file.namespace });
     await app.createBackends();
     routeBefore = routeWithoutOurWeights(await app.route());
     await app.createRollout(
@@ -142,7 +125,7 @@ describe('a canary over an HTTPRoute', () => {
       group: 'events.k8s.io',
       version: 'v1',
       plural: 'events',
-      namespace: ns.name,
+      namespace: file.namespace,
     })) as { items: { reason: string; type: string; regarding: { kind: string; name: string } }[] };
     const reasons = list.items
       .filter((e) => e.regarding.kind === 'Rollout' && e.regarding.name === 'web')

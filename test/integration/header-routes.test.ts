@@ -3,34 +3,17 @@
 // written, a settled step writes nothing, promotion removes the rule, an abort removes it with the
 // weights before the canary may scale down, and a route with several split rules gets one each.
 // No gateway runs here, so the route object itself is what is asserted.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { headerRecordKey } from '../../functions/core/header-rules.ts';
 import type { JsonObject, RolloutStatus } from '../../functions/core/rollout/types.ts';
-import { startLocalRunner, type LocalRunner } from '../../functions/local/runner.ts';
 import { kubernetesDeps } from '../../functions/runtime/deps.ts';
-import { createLogger } from '../../functions/runtime/logger.ts';
 import { reconcileStep } from '../../functions/runtime/step.ts';
 import { CanaryApp, rolloutManifest, routeApi } from '../support/canary-app.ts';
-import { eventually, tempNamespace, testKube } from '../support/kube.ts';
+import { eventually } from '../support/kube.ts';
+import { useRunnerNamespace } from '../support/runner.ts';
 
-const kube = testKube();
-let ns: Awaited<ReturnType<typeof tempNamespace>>;
-let runner: LocalRunner;
-
-beforeAll(async () => {
-  ns = await tempNamespace(kube, 'header-routes');
-  runner = startLocalRunner({
-    kc: kube.kc,
-    logger: createLogger({ level: process.env.KULTA_TEST_LOG_LEVEL ?? 'silent' }),
-    tickSeconds: 0.5,
-    resyncSeconds: 5,
-  });
-});
-
-afterAll(async () => {
-  runner.stop();
-  await ns.remove();
-});
+const file = useRunnerNamespace('header-routes');
+const kube = file.kube;
 
 type Rule = JsonObject;
 
@@ -103,7 +86,7 @@ describe('a header route on an HTTPRoute with rules of its own', () => {
   let splitRule: Rule;
 
   beforeAll(async () => {
-    Object.assign(app, { namespace: ns.name });
+    Object.assign(app, { namespace: file.namespace });
     await app.createBackends();
     const route = await app.route();
     written = asWritten(route);
@@ -145,7 +128,9 @@ describe('a header route on an HTTPRoute with rules of its own', () => {
       ['ab-canary', 25],
     ]);
     expect(asWritten(route)).toEqual(written);
-    const record = JSON.parse(annotationsOf(route)[headerRecordKey(ns.name, 'ab')] ?? '{}') as {
+    const record = JSON.parse(
+      annotationsOf(route)[headerRecordKey(file.namespace, 'ab')] ?? '{}',
+    ) as {
       rules: string[];
     };
     expect(record.rules).toEqual(['kulta-testers-0']);
@@ -154,7 +139,7 @@ describe('a header route on an HTTPRoute with rules of its own', () => {
   it('writes nothing more once the route carries it: the next step is a no-op', async () => {
     const before = await app.route();
     const outcome = await reconcileStep(kubernetesDeps(kube.kc, undefined, {}), {
-      namespace: ns.name,
+      namespace: file.namespace,
       name: 'ab',
     });
     expect(outcome.kind).toBe('noop');
@@ -177,7 +162,7 @@ describe('a header route on an HTTPRoute with rules of its own', () => {
       () => app.route(),
       (r) => kultaRules(r).length === 0,
     );
-    expect(annotationsOf(route)[headerRecordKey(ns.name, 'ab')]).toBeUndefined();
+    expect(annotationsOf(route)[headerRecordKey(file.namespace, 'ab')]).toBeUndefined();
     expect(asWritten(route)).toEqual(written);
   });
 
@@ -219,7 +204,7 @@ describe('a route with several rules that split traffic', () => {
   };
 
   beforeAll(async () => {
-    Object.assign(app, { namespace: ns.name });
+    Object.assign(app, { namespace: file.namespace });
     await app.createBackends();
     const route = await app.route();
     const body = {
@@ -228,7 +213,7 @@ describe('a route with several rules that split traffic', () => {
     };
     await kube.custom.replaceNamespacedCustomObject({
       ...routeApi,
-      namespace: ns.name,
+      namespace: file.namespace,
       name: 'multi-route',
       body,
     });

@@ -1,33 +1,15 @@
 // The simple strategy on the real test bed: a rolling update of the ReplicaSets (no Services,
 // no route) within maxSurge and maxUnavailable, driven by the local runner; and its abort.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { JsonObject } from '../../functions/core/rollout/types.ts';
-import { startLocalRunner, type LocalRunner } from '../../functions/local/runner.ts';
-import { createLogger } from '../../functions/runtime/logger.ts';
 import { CanaryApp, rolloutManifest } from '../support/canary-app.ts';
-import { eventually, tempNamespace, testKube } from '../support/kube.ts';
+import { eventually } from '../support/kube.ts';
+import { useRunnerNamespace } from '../support/runner.ts';
 
-const kube = testKube();
-let ns: Awaited<ReturnType<typeof tempNamespace>>;
-let runner: LocalRunner;
-
-beforeAll(async () => {
-  ns = await tempNamespace(kube, 'simple');
-  runner = startLocalRunner({
-    kc: kube.kc,
-    logger: createLogger({ level: process.env.KULTA_TEST_LOG_LEVEL ?? 'silent' }),
-    tickSeconds: 0.5,
-    resyncSeconds: 5,
-  });
-});
-
-afterAll(async () => {
-  (runner as LocalRunner | undefined)?.stop();
-  await (ns as typeof ns | undefined)?.remove();
-});
+const file = useRunnerNamespace('simple');
 
 async function deployed(name: string, simple: JsonObject): Promise<CanaryApp> {
-  const app = new CanaryApp(kube, ns.name, name);
+  const app = new CanaryApp(file.kube, file.namespace, name);
   await app.createRollout(
     rolloutManifest(name, {
       image: `registry.example/${name}:1.0`,

@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort, isAlive, startProcess, stopProcess, waitFor } from '../bed/processes.ts';
+import { eventually } from './kube.ts';
 
 const run = promisify(execFile);
 
@@ -203,4 +204,14 @@ export async function startExporter(): Promise<TestExporter> {
         });
       }),
   };
+}
+
+/** Waits until `query` returns `count` series: the exporter was scraped at least once. */
+export async function scraped(prometheus: TestPrometheus, query: string, count: number) {
+  const url = `${prometheus.url}/api/v1/query?query=${encodeURIComponent(query)}`;
+  await eventually(
+    `${String(count)} series of ${query} in Prometheus`,
+    async () => (await fetch(url)).json() as Promise<{ data?: { result?: unknown[] } }>,
+    (body) => body.data?.result?.length === count,
+  );
 }
