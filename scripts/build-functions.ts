@@ -8,7 +8,7 @@
 //
 //   node scripts/build-functions.ts [--outdir DIR] [--functions-only]
 import { chmod, cp, rm } from 'node:fs/promises';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { build, type BuildOptions } from 'esbuild';
@@ -102,7 +102,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     options: { outdir: { type: 'string' }, 'functions-only': { type: 'boolean', default: false } },
   });
   const started = Date.now();
-  const outdir = values.outdir ? join(process.cwd(), values.outdir) : undefined;
+  const outdir = values.outdir ? resolve(values.outdir) : undefined;
   const functions = await buildFunctions(outdir);
   // The container image needs the functions only; the CLI bundle is for the npm package.
   const files = values['functions-only'] ? functions : [...functions, await buildCli(outdir)];

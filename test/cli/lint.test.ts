@@ -110,6 +110,20 @@ describe('lintObject', () => {
       /must also be labels of template.metadata.labels/,
     ],
     [
+      'a header regex RE2 refuses (CEL matches() reads RE2, not JavaScript regexes)',
+      (r) =>
+        (r.spec.strategy.canary.steps = [
+          {
+            setHeaderRoute: {
+              name: 'beta',
+              match: [{ headerName: 'Cookie', headerValue: { regex: '(?=.*beta)' } }],
+            },
+          },
+        ]),
+      'spec.strategy.canary.steps[0].setHeaderRoute.match[0].headerValue.regex',
+      /must be a valid RE2 regular expression/,
+    ],
+    [
       'no strategy',
       (r) => (r.spec.strategy = {} as never),
       'spec.strategy',

@@ -1,9 +1,8 @@
 // Offline validation against a CRD's structural OpenAPI v3 schema, as the apiserver does it with
 // strict field validation (kubectl's default): types, int-or-string, enums, bounds, patterns,
 // required fields, unknown fields, list uniqueness, and every x-kubernetes-validations CEL rule
-// this subset can evaluate (see cel-parse.ts); a rule it cannot is counted as unchecked.
-import { evaluate } from './cel-eval.ts';
-import { CelUnsupported, parseCel, type CelNode } from './cel-parse.ts';
+// (see cel.ts); a rule that cannot be evaluated offline is counted as unchecked.
+import { CelUnsupported, celValue, compileCel, type CelProgram } from './cel.ts';
 
 export interface Problem {
   /** The field, e.g. spec.strategy.canary.steps[0].setWeight. */
@@ -29,20 +28,20 @@ export interface SchemaResult {
 /** How a failed rule without a message is reported (followed by the rule). */
 export const unnamedRule = 'fails the rule';
 
-const parsedRules = new Map<string, CelNode | CelUnsupported>();
+const compiledRules = new Map<string, CelProgram | CelUnsupported>();
 
-function compiled(rule: string): CelNode | CelUnsupported {
-  let node = parsedRules.get(rule);
-  if (!node) {
+function compiled(rule: string): CelProgram | CelUnsupported {
+  let program = compiledRules.get(rule);
+  if (!program) {
     try {
-      node = parseCel(rule);
+      program = compileCel(rule);
     } catch (error) {
       if (!(error instanceof CelUnsupported)) throw error;
-      node = error;
+      program = error;
     }
-    parsedRules.set(rule, node);
+    compiledRules.set(rule, program);
   }
-  return node;
+  return program;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -238,23 +237,15 @@ class Walker {
   #rules(value: unknown, schema: Schema, path: string): void {
     const rules = schema['x-kubernetes-validations'];
     if (!Array.isArray(rules)) return;
+    const self = celValue(value, schema);
     for (const raw of rules as Rule[]) {
-      const node = compiled(raw.rule);
-      if (node instanceof CelUnsupported) {
-        this.unchecked.push(`${path}: ${raw.rule} (${node.message})`);
+      const program = compiled(raw.rule);
+      if (program instanceof CelUnsupported) {
+        this.unchecked.push(`${path}: ${raw.rule} (${program.message})`);
         continue;
       }
-      let ok: unknown;
-      try {
-        ok = evaluate(node, new Map([['self', value]]));
-      } catch (error) {
-        if (error instanceof CelUnsupported) {
-          this.unchecked.push(`${path}: ${raw.rule} (${error.message})`);
-          continue;
-        }
-        ok = false;
-      }
-      if (ok !== true) {
+      // An evaluation error (no such key, an invalid regex) fails the rule, as in the apiserver.
+      if (program(self) !== true) {
         const at = raw.fieldPath ? `${path}${raw.fieldPath}` : path;
         this.#problem(at, raw.message ?? `${unnamedRule} ${raw.rule}`);
       }
