@@ -40,7 +40,11 @@ export const watchedResources: readonly Watched[] = [
 const phaseAction = { ADDED: 'add', MODIFIED: 'update', DELETED: 'delete' } as const;
 
 interface ObjectMeta {
-  readonly metadata?: { readonly name?: string; readonly namespace?: string };
+  readonly metadata?: {
+    readonly name?: string;
+    readonly namespace?: string;
+    readonly resourceVersion?: string;
+  };
 }
 
 /** The CloudEvent an ApiServerSource in Resource mode sends for one watch event. */
@@ -159,8 +163,32 @@ export function redelivering(r: Redelivery, attempt = 0): () => Promise<void> {
   };
 }
 
-/** Watches each resource forever, re-establishing a watch that ends. Returns a stop function. */
-export function startWatches(kc: KubeConfig, deliver: Deliver, log: Logger): () => void {
+/** The path of a watched resource, cluster-wide or in one namespace. */
+function watchPath(resource: Watched, namespace: string | undefined): string {
+  if (namespace === undefined) return resource.path;
+  return resource.path.replace(
+    new RegExp(`/${resource.plural}$`),
+    `/namespaces/${namespace}/${resource.plural}`,
+  );
+}
+
+interface WatchOptions {
+  /** Watch one namespace only (default: all). */
+  readonly namespace?: string;
+}
+
+/**
+ * Watches each resource forever. A watch that ends (client-node ends one after 30 s without
+ * data) resumes from the last resourceVersion it saw, so objects are not announced again: like
+ * ApiServerSource, which announces changes, not the objects that already exist. After a 410
+ * (an ERROR event: that version is too old) it starts afresh. Returns a stop function.
+ */
+export function startWatches(
+  kc: KubeConfig,
+  deliver: Deliver,
+  log: Logger,
+  options: WatchOptions = {},
+): () => void {
   const watch = new Watch(kc);
   const source = kc.getCurrentCluster()?.server ?? 'local';
   const queue = new KeyedQueue(log);
@@ -168,26 +196,33 @@ export function startWatches(kc: KubeConfig, deliver: Deliver, log: Logger): () 
   const latest = new Map<string, number>();
   const controllers: AbortController[] = [];
   let stopped = false;
-  const start = async (resource: Watched): Promise<void> => {
+  const onEvent = (resource: Watched, phase: keyof typeof phaseAction, object: ObjectMeta) => {
+    const event = apiServerEvent(source, resource, phase, object);
+    const key = `${resource.kind}/${event.headers['ce-namespace'] ?? ''}/${event.headers['ce-name'] ?? ''}`;
+    const send = (): Promise<number> => deliver(event.headers, event.body);
+    const seq = (latest.get(key) ?? 0) + 1;
+    latest.set(key, seq);
+    const current = (): boolean => latest.get(key) === seq;
+    queue.push(key, redelivering({ queue, key, send, log, current }));
+  };
+  const start = async (resource: Watched, from: string | undefined): Promise<void> => {
+    let last = from;
+    const path = watchPath(resource, options.namespace);
     const controller = await watch.watch(
-      resource.path,
-      {},
+      path,
+      last === undefined ? {} : { resourceVersion: last },
       (phase: string, object: ObjectMeta) => {
+        if (phase === 'ERROR') last = undefined;
         if (!(phase in phaseAction)) return;
-        const event = apiServerEvent(source, resource, phase as keyof typeof phaseAction, object);
-        const key = `${resource.kind}/${event.headers['ce-namespace'] ?? ''}/${event.headers['ce-name'] ?? ''}`;
-        const send = (): Promise<number> => deliver(event.headers, event.body);
-        const seq = (latest.get(key) ?? 0) + 1;
-        latest.set(key, seq);
-        const current = (): boolean => latest.get(key) === seq;
-        queue.push(key, redelivering({ queue, key, send, log, current }));
+        last = object.metadata?.resourceVersion ?? last;
+        onEvent(resource, phase as keyof typeof phaseAction, object);
       },
       (error: unknown) => {
         if (stopped) return;
-        if (error) log.warn({ err: error, path: resource.path }, 'watch ended; restarting');
+        if (error) log.warn({ err: error, path }, 'watch ended; restarting');
         setTimeout(
           () =>
-            void start(resource).catch((e: unknown) => {
+            void start(resource, last).catch((e: unknown) => {
               log.error({ err: e }, 'watch failed');
             }),
           1000,
@@ -197,7 +232,7 @@ export function startWatches(kc: KubeConfig, deliver: Deliver, log: Logger): () 
     controllers.push(controller);
   };
   for (const resource of watchedResources) {
-    start(resource).catch((error: unknown) => {
+    start(resource, undefined).catch((error: unknown) => {
       log.error({ err: error, path: resource.path }, 'watch failed');
     });
   }

@@ -48,7 +48,11 @@ interface OwnerRef {
 }
 
 interface WatchedObject {
-  readonly metadata?: { readonly name?: string; readonly ownerReferences?: OwnerRef[] };
+  readonly metadata?: {
+    readonly name?: string;
+    readonly resourceVersion?: string;
+    readonly ownerReferences?: OwnerRef[];
+  };
 }
 
 function rolloutOf(kind: 'Rollout' | 'ReplicaSet', object: WatchedObject): string | undefined {
@@ -126,16 +130,25 @@ export class SerialDriver {
     }, 1000);
   }
 
-  async #watch(watch: Watch, kind: 'Rollout' | 'ReplicaSet', path: string): Promise<void> {
+  /** Restarts resume from the last resourceVersion: client-node ends quiet watches after 30 s. */
+  async #watch(
+    watch: Watch,
+    kind: 'Rollout' | 'ReplicaSet',
+    path: string,
+    from?: string,
+  ): Promise<void> {
+    let last = from;
     const controller = await watch.watch(
       path,
-      {},
-      (_phase: string, object: WatchedObject) => {
+      last === undefined ? {} : { resourceVersion: last },
+      (phase: string, object: WatchedObject) => {
+        if (phase === 'ERROR') last = undefined; // 410 Gone: start over
+        last = object.metadata?.resourceVersion ?? last;
         const name = rolloutOf(kind, object);
-        if (name !== undefined) this.#push(name, kind);
+        if (name !== undefined && phase !== 'ERROR') this.#push(name, kind);
       },
       () => {
-        if (!this.#stopped) setTimeout(() => void this.#watch(watch, kind, path), 500);
+        if (!this.#stopped) setTimeout(() => void this.#watch(watch, kind, path, last), 500);
       },
     );
     this.#controllers.push(controller);

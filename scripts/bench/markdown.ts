@@ -1,5 +1,7 @@
 // The step-latency results as the markdown that goes into the README.
+import type { ControllerResult, SideBySideResult } from './side-by-side.ts';
 import type { StepLatencyResult } from './step-latency.ts';
+import type { TickSweepResult } from './tick-sweep.ts';
 import { ms, type Summary } from './stats.ts';
 
 type Row = readonly string[];
@@ -89,4 +91,115 @@ export function stepLatencyMarkdown(r: StepLatencyResult): string[] {
     `- conflicts: ${String(r.conflicts)}, errors: ${String(r.errors.length)}`,
   ];
   return [...steps, '', ...transitions, '', ...requests, '', ...e2e, '', ...targets];
+}
+
+/** Step latency by what the rollout was doing: idle, progressing, aborting. */
+export function activityMarkdown(r: StepLatencyResult): string[] {
+  const rows = (['idle', 'progressing', 'aborting'] as const).map((name) => {
+    const c = r.byActivity[name];
+    return [
+      name,
+      String(c.steps),
+      c.eventToCommitMs.n === 0
+        ? '- (no status write)'
+        : `${ms(c.eventToCommitMs.p50)} / ${ms(c.eventToCommitMs.p99)}`,
+      `${ms(c.stepMs.p50)} / ${ms(c.stepMs.p99)}`,
+      range(c.requests),
+      range(c.writes),
+    ];
+  });
+  return table(
+    [
+      'rollout is',
+      'steps',
+      'event → status committed p50 / p99',
+      'step p50 / p99',
+      'API requests/step',
+      'writes/step',
+    ],
+    rows,
+  );
+}
+
+const mib = (x: number): string => `${x.toFixed(1)} MiB`;
+const ratio = (x: number | undefined): string =>
+  x === undefined || Number.isNaN(x) ? '-' : `${x.toFixed(2)}×`;
+
+type Cell = (c: ControllerResult) => string;
+
+/** KULTA and Argo Rollouts, the same canaries on the same test bed, and Argo ÷ KULTA. */
+export function sideBySideMarkdown(r: SideBySideResult): string[] {
+  const q = r.ratios ?? {};
+  const p = (s: Summary): string => `${ms(s.p50)} / ${ms(s.p99)}`;
+  const mean = (s: Summary): string => (s.n === 0 ? '-' : s.mean.toFixed(1));
+  const figures: [string, Cell, string?][] = [
+    ['rollouts measured', (c) => String(c.rollouts)],
+    ['image change → Healthy, p50 / p99', (c) => p(c.imageToHealthyMs), 'imageToHealthyP50'],
+    ['abort → HTTPRoute canary weight 0, p50 / p99', (c) => p(c.abortToZeroMs), 'abortToZeroP50'],
+    [
+      'API requests, image change → Healthy (mean)',
+      (c) => mean(c.requestsToHealthy),
+      'requestsToHealthy',
+    ],
+    ['… of which writes (mean)', (c) => mean(c.writesToHealthy)],
+    ['API requests, abort → weight 0 (mean)', (c) => mean(c.requestsToZero), 'requestsToZero'],
+    [
+      'API requests per rollout lifecycle (mean)',
+      (c) => mean(c.requestsPerLifecycle),
+      'requestsPerLifecycle',
+    ],
+    [
+      `API requests per minute at idle (${String(r.kulta.idle.seconds)} s window)`,
+      (c) => String(c.idle.requestsPerMinute),
+      'idleRequestsPerMinute',
+    ],
+    ['controller RSS at idle', (c) => mib(c.memory.idle.rssMiB), 'rssIdle'],
+    ['controller peak RSS (VmHWM)', (c) => mib(c.memory.idle.peakMiB), 'rssPeak'],
+    ['process start → ready', (c) => ms(c.startupMs)],
+  ];
+  const argo = r.argo;
+  const rows = figures.map(([label, cell, key]) => [
+    label,
+    cell(r.kulta),
+    argo ? cell(argo) : '-',
+    key === undefined ? '' : ratio(q[key]),
+  ]);
+  const lines = table(['', 'KULTA', 'Argo Rollouts', 'Argo ÷ KULTA'], rows);
+  if (r.argoSkipped) lines.push('', `Argo Rollouts not run: ${r.argoSkipped}`);
+  for (const c of argo ? [r.kulta, argo] : [r.kulta]) {
+    if (c.errors.length > 0) lines.push('', `${c.name} errors: ${c.errors.join('; ')}`);
+  }
+  return lines;
+}
+
+export function tickSweepMarkdown(r: TickSweepResult): string[] {
+  const rows = r.points.map((pt) => [
+    String(pt.rollouts),
+    String(pt.active),
+    `${ms(pt.tickMs.p50)} / ${ms(pt.tickMs.p99)}`,
+    `${(pt.tickBytesRead / 1024).toFixed(1)} KiB`,
+    `${String(pt.dueHere)} (${String(pt.dueAll)} in all)`,
+    `${ms(pt.resyncMs.p50)} / ${ms(pt.resyncMs.p99)}`,
+    `${(pt.resyncBytesRead / 2 ** 20).toFixed(1)} MiB`,
+    `${mib(pt.memoryAfterTicks.rssMiB)} / ${mib(pt.memoryAfterResync.peakMiB)}`,
+    `${String(pt.createSeconds)} s`,
+  ]);
+  return [
+    ...table(
+      [
+        'Rollouts',
+        'active',
+        'tick wall p50 / p99',
+        'bytes read / tick',
+        'due events / tick',
+        'resync tick p50 / p99',
+        'bytes read / resync',
+        'RSS after ticks / peak after resyncs',
+        'created in',
+      ],
+      rows,
+    ),
+    '',
+    `Tick process RSS before any Rollout was created: ${mib(r.idleMemory.rssMiB)}. Namespace deleted in ${String(r.cleanupSeconds)} s.`,
+  ];
 }

@@ -45,6 +45,12 @@ export interface StepLatencyResult {
   readonly noopEvents: StepClass;
   /** Direct steps on a settled rollout: the pure cost of "nothing changed". */
   readonly noopDirect: StepClass & { readonly outcomes: Record<string, number> };
+  /**
+   * Every step by what the rollout was doing: idle (direct steps on a settled rollout),
+   * progressing (first revision, canary, pausing: event- and tick-driven), aborting (from the
+   * abort patch until the rollout settled).
+   */
+  readonly byActivity: Record<'idle' | 'progressing' | 'aborting', StepClass>;
   /** Applied steps per transition (plan.event). */
   readonly byTransition: Record<string, StepClass>;
   readonly imageToHealthyMs: Summary;
@@ -137,7 +143,7 @@ async function abortOne(
   app: CanaryApp,
   mine: (s: StepSample) => boolean,
 ): Promise<number> {
-  driver.label = 'abort';
+  driver.label = 'pausing';
   const paused = driver.until(
     'paused at 10%',
     (s) => mine(s) && s.plan?.nextStatus.phase === 'Paused',
@@ -155,6 +161,7 @@ async function abortOne(
       s.plan?.nextStatus.abortedAt !== undefined &&
       s.plan.actions.some((a) => a.kind === 'setRouteWeights' && a.canaryWeight === 0),
   );
+  driver.label = 'aborting';
   const t0 = performance.now();
   await app.abort();
   await zero;
@@ -198,6 +205,13 @@ function result(run: Run): StepLatencyResult {
     applied: appliedClass,
     noopEvents: classOf(evented.filter((s) => s.outcome === 'noop')),
     noopDirect: { ...classOf(direct), outcomes: countBy(direct, (s) => s.outcome) },
+    byActivity: {
+      idle: classOf(direct),
+      progressing: classOf(
+        evented.filter((s) => ['deploy', 'canary', 'pausing'].includes(s.label)),
+      ),
+      aborting: classOf(evented.filter((s) => s.label === 'aborting')),
+    },
     byTransition: Object.fromEntries(
       transitions.map((t) => [
         t,

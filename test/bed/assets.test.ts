@@ -4,7 +4,14 @@ import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { cacheRoot, componentVersion, ensureAssets } from './assets.ts';
+import {
+  argoController,
+  argoGatewayPlugin,
+  cacheRoot,
+  componentVersion,
+  ensureAssets,
+  ensureGoBinary,
+} from './assets.ts';
 
 const saved = { ...process.env };
 let scratch: string;
@@ -28,6 +35,32 @@ describe('test bed assets', () => {
     expect(componentVersion('kube', 'k8s.io/kubernetes')).toMatch(/^v1\.36\.\d+$/);
     expect(componentVersion('etcd', 'go.etcd.io/etcd/server/v3')).toMatch(/^v3\.6\.\d+$/);
     expect(componentVersion('kwok', 'sigs.k8s.io/kwok')).toMatch(/^v0\.8\.\d+$/);
+  });
+
+  it("reads Argo Rollouts' version (for npm run bench) from its wrapper module", () => {
+    expect(componentVersion(argoController.wrapper, argoController.module)).toMatch(/^v1\.9\.\d+$/);
+  });
+
+  it('keys the Argo Gateway API plugin by a hash of its source', () => {
+    expect(argoGatewayPlugin().name).toMatch(/^argo-rollouts-gatewayapi-[0-9a-f]{12}$/);
+    expect(argoGatewayPlugin().packages).toEqual(['./gatewayapi']);
+  });
+
+  it('says which Argo module and version it cannot build without Go', async () => {
+    const failure = ensureGoBinary(argoController, 'rollouts-controller', () => undefined);
+    await expect(failure).rejects.toThrow(
+      /rollouts-controller \(github\.com\/argoproj\/argo-rollouts v1\.9\.\d+\) is not in .*Go was not found on PATH/,
+    );
+  });
+
+  it('uses a cached Argo controller without building it', async () => {
+    const version = componentVersion(argoController.wrapper, argoController.module);
+    const dir = join(scratch, 'cache', `argo-rollouts-${version}`);
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'rollouts-controller'), '#!/bin/sh\n');
+    await chmod(join(dir, 'rollouts-controller'), 0o755);
+    const path = await ensureGoBinary(argoController, 'rollouts-controller', () => undefined);
+    expect(path).toBe(join(dir, 'rollouts-controller'));
   });
 
   it('honours KULTA_TESTBED_CACHE', () => {

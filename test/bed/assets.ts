@@ -5,6 +5,7 @@
 // flat folder of binaries), in the version-keyed cache, and otherwise built with Go into that
 // cache. Cold builds take many minutes, so progress is printed while they run.
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { constants, existsSync, readFileSync } from 'node:fs';
 import { access, copyFile, mkdir, rename, rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
@@ -63,6 +64,36 @@ const components: readonly Component[] = [
     packages: ['sigs.k8s.io/kwok/cmd/kwok'],
   },
 ];
+
+/**
+ * Argo Rollouts' controller, built from its Go module through the wrapper module
+ * test/bed/go/argo-rollouts (which copies Argo's replace directives). Only `npm run bench` uses
+ * it, to run the same canaries through Argo and KULTA; tests and CI never build it.
+ */
+export const argoController: GoComponent = {
+  name: 'argo-rollouts',
+  wrapper: 'argo-rollouts',
+  module: 'github.com/argoproj/argo-rollouts',
+  binaries: ['rollouts-controller'],
+  packages: ['github.com/argoproj/argo-rollouts/cmd/rollouts-controller'],
+};
+
+/**
+ * The bench's Gateway API traffic-router plugin for Argo (test/bed/go/argo-rollouts/gatewayapi).
+ * It is this repository's code, so its cache folder is keyed by a hash of its source as well as
+ * by the Argo version it is built against: an edit builds it anew.
+ */
+export function argoGatewayPlugin(): GoComponent {
+  const source = readFileSync(join(goRoot, 'argo-rollouts', 'gatewayapi', 'main.go'));
+  const hash = createHash('sha256').update(source).digest('hex').slice(0, 12);
+  return {
+    name: `argo-rollouts-gatewayapi-${hash}`,
+    wrapper: 'argo-rollouts',
+    module: 'github.com/argoproj/argo-rollouts',
+    binaries: ['gatewayapi'],
+    packages: ['./gatewayapi'],
+  };
+}
 
 /** Absolute paths of everything the test bed runs. */
 export interface Assets {

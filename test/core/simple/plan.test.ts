@@ -139,4 +139,13 @@ describe('a simple rolling update', () => {
       'dev.cdevents.service.rolledback.0.3.0',
     ]);
   });
+
+  it('an abort with nothing in flight does not keep the rollout on the tick', () => {
+    const sim = deployedSimulation(aRollout().simple().build());
+    sim.patchStatus({ abort: true });
+    sim.settle();
+    const last = sim.step();
+    expect(sim.status.phase).toBe('Degraded');
+    expect(last.active).toBe(false);
+  });
 });
