@@ -230,7 +230,11 @@ function isActive(status: RolloutStatus, observed: Observed): boolean {
   if ((status.retiring ?? []).length > 0 || status.pauseEndsAt !== undefined) return true;
   if ((status.outbox ?? []).length > 0) return true;
   if ((observed.podsToRestart ?? 0) > 0) return true;
-  // An abort with nothing in flight (the stable revision is the current one) leaves nothing to do.
+  return abortedCanaryRunning(status, observed);
+}
+
+/** An aborted canary still has pods to scale down (an abort with nothing in flight has none). */
+function abortedCanaryRunning(status: RolloutStatus, observed: Observed): boolean {
   if (status.abortedAt === undefined || status.currentPodHash === status.stableRS) return false;
   const canary = findReplicaSet(observed, status.currentPodHash);
   return canary !== undefined && canary.replicas > 0;
