@@ -296,6 +296,19 @@ describe('blue-green post-promotion analysis', () => {
     expect(sim.world.replicasOf(v1)).toBe(0);
   });
 
+  it('a newer revision during the post-promotion analysis sends production back to the stable one', () => {
+    const { sim, v1 } = updated({ postPromotionAnalysis: analysis('soak') });
+    sim.settle();
+    expect(sim.service('web-stable')).toBe(sim.status.currentPodHash);
+    sim.setImage('registry.example/web:3.0');
+    sim.step();
+    const v3 = sim.status.currentPodHash;
+    expect(sim.status.blueGreen).toMatchObject({ activeSelector: v1, previewSelector: v3 });
+    expect(sim.service('web-stable')).toBe(v1);
+    expect(sim.service('web-canary')).toBe(v3);
+    expect(sim.world.route).toEqual({ stable: 100, canary: 0 });
+  });
+
   it('switches back to the previous revision when the post-promotion analysis fails', () => {
     const { sim, v1 } = updated({ postPromotionAnalysis: analysis('soak') });
     sim.settle();
