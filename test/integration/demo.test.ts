@@ -75,7 +75,8 @@ describe('npm run demo', () => {
       demo: 'ab',
       shows: [/route rules now: kulta-testers-0; random traffic still 0%/, /header rule removed/],
     },
-    { demo: 'simple', shows: [/on all 4 pods; never more than 5 pods asked for/] },
+    // The demo samples the ReplicaSets, so it may miss the one surge pod: 4 or 5, never more.
+    { demo: 'simple', shows: [/on all 4 pods; never more than [45] pods asked for/] },
   ])(
     'shows the $demo strategy',
     async ({ demo, shows }) => {
