@@ -34,7 +34,10 @@ export interface RolloutStore {
   commitStatus(ref: RolloutRef, resourceVersion: string, status: RolloutStatus): Promise<string>;
   /** Sets or clears the label the tick uses to find rollouts that need visiting. */
   setActive(ref: RolloutRef, active: boolean): Promise<void>;
-  /** Rollouts, raw, optionally filtered by a label selector; across namespaces when ns unset. */
+  /**
+   * Rollouts (metadata name, namespace, generation, labels; status.observedGeneration), optionally
+   * filtered by a label selector; across namespaces when ns unset.
+   */
   list(options: { namespace?: string; labelSelector?: string }): Promise<unknown[]>;
 }
 

@@ -15,9 +15,12 @@ export const rolloutApi = { group: 'kulta.io', version: 'v1alpha1', plural: 'rol
 
 export class KubernetesRolloutStore implements RolloutStore {
   readonly #api: CustomObjectsApi;
+  readonly #pageSize: number;
 
-  constructor(kc: KubeConfig) {
+  /** `pageSize`: Rollouts per list request (default 500). */
+  constructor(kc: KubeConfig, options: { readonly pageSize?: number } = {}) {
     this.#api = kc.makeApiClient(CustomObjectsApi);
+    this.#pageSize = options.pageSize ?? 500;
   }
 
   async get(ref: RolloutRef): Promise<unknown> {
@@ -68,21 +71,67 @@ export class KubernetesRolloutStore implements RolloutStore {
     }
   }
 
+  /**
+   * Lists in pages (500 Rollouts by default), keeping of each Rollout only what the tick reads (its name,
+   * namespace, generation, labels and status.observedGeneration): a resync over thousands of
+   * Rollouts then never holds them whole.
+   */
   async list(options: { namespace?: string; labelSelector?: string }): Promise<unknown[]> {
+    const items: unknown[] = [];
+    let token: string | undefined;
     try {
-      const selector = options.labelSelector ? { labelSelector: options.labelSelector } : {};
-      const result = (
-        options.namespace
-          ? await this.#api.listNamespacedCustomObject({
-              ...rolloutApi,
-              namespace: options.namespace,
-              ...selector,
-            })
-          : await this.#api.listClusterCustomObject({ ...rolloutApi, ...selector })
-      ) as { items?: unknown[] };
-      return result.items ?? [];
+      do {
+        const page = await this.#page(options, token);
+        items.push(...(page.items ?? []).map(listedRollout));
+        // The last page has no continue token (or an empty one).
+        const next = page.metadata?.continue;
+        token = next === undefined || next === '' ? undefined : next;
+      } while (token !== undefined);
+      return items;
     } catch (error) {
       throw classify(error, 'listing Rollouts');
     }
   }
+
+  async #page(
+    options: { namespace?: string; labelSelector?: string },
+    token: string | undefined,
+  ): Promise<{ items?: unknown[]; metadata?: { continue?: string } }> {
+    const query = {
+      ...rolloutApi,
+      limit: this.#pageSize,
+      ...(options.labelSelector ? { labelSelector: options.labelSelector } : {}),
+      ...(token ? { _continue: token } : {}),
+    };
+    return (await (options.namespace
+      ? this.#api.listNamespacedCustomObject({ ...query, namespace: options.namespace })
+      : this.#api.listClusterCustomObject(query))) as {
+      items?: unknown[];
+      metadata?: { continue?: string };
+    };
+  }
+}
+
+interface RawRollout {
+  readonly metadata?: {
+    readonly name?: unknown;
+    readonly namespace?: unknown;
+    readonly generation?: unknown;
+    readonly labels?: unknown;
+  };
+  readonly status?: { readonly observedGeneration?: unknown };
+}
+
+/** The part of a listed Rollout the tick reads. */
+function listedRollout(item: unknown): unknown {
+  const { metadata = {}, status = {} } = (item ?? {}) as RawRollout;
+  return {
+    metadata: {
+      name: metadata.name,
+      namespace: metadata.namespace,
+      generation: metadata.generation,
+      labels: metadata.labels,
+    },
+    status: { observedGeneration: status.observedGeneration },
+  };
 }
