@@ -291,3 +291,32 @@ function templateMetadataOf(template: JsonObject): ObservedReplicaSet['podMetada
   };
   return { labels: { ...metadata.labels }, annotations: { ...metadata.annotations } };
 }
+
+/** Where the planner tests' CDEvents say they come from. */
+export const testEvents: EventConfig = {
+  source: '/kulta/test',
+  environmentId: (ns) => `test/${ns}`,
+};
+
+/** A simulation that records CDEvents, with the analysis verdicts and the story tests assert. */
+export class StorySimulation extends Simulation {
+  constructor(object: JsonObject, events: EventConfig = testEvents) {
+    super(object, events);
+  }
+
+  /** Every AnalysisRun still measuring reaches `phase`, as its measurements would decide. */
+  finish(phase: string, message = ''): void {
+    this.world.analysisRuns = this.world.analysisRuns.map((r) =>
+      r.terminated ? r : { ...r, phase, message },
+    );
+  }
+
+  /** The types of the CDEvents sent so far, short: "service.upgraded", "weightchanged". */
+  story(): string[] {
+    return this.sent.map((e) =>
+      e.context.type
+        .replace(/^dev\.cdevents(x\.kulta-rollout)?\./, '')
+        .replace(/\.\d+\.\d+\.\d+$/, ''),
+    );
+  }
+}

@@ -3,34 +3,14 @@
 // a post-promotion analysis can switch back, and abort returns everything to the stable revision.
 import { describe, expect, it } from 'vitest';
 import type { CDEvent } from '../../../functions/core/cdevents/index.ts';
-import type { EventConfig } from '../../../functions/core/events.ts';
 import type { JsonObject } from '../../../functions/core/rollout/types.ts';
 import { aRollout } from '../../fixtures/rollout-builder.ts';
 import { loadCDEventsSchemas } from '../../support/cdevents-schemas.ts';
-import { deployedSimulation, Simulation } from '../../support/simulated-world.ts';
+import { deployedSimulation, StorySimulation } from '../../support/simulated-world.ts';
 
-const config: EventConfig = { source: '/kulta/test', environmentId: (ns) => `test/${ns}` };
 const schemas = loadCDEventsSchemas();
 
-class BlueGreenSimulation extends Simulation {
-  constructor(object: JsonObject) {
-    super(object, config);
-  }
-
-  finish(phase: string, message = ''): void {
-    this.world.analysisRuns = this.world.analysisRuns.map((r) =>
-      r.terminated ? r : { ...r, phase, message },
-    );
-  }
-
-  story(): string[] {
-    return this.sent.map((e) =>
-      e.context.type
-        .replace(/^dev\.cdevents(x\.kulta-rollout)?\./, '')
-        .replace(/\.\d+\.\d+\.\d+$/, ''),
-    );
-  }
-
+class BlueGreenSimulation extends StorySimulation {
   service(name: 'web-stable' | 'web-canary'): string | undefined {
     return this.world.services.get(name);
   }
@@ -38,12 +18,9 @@ class BlueGreenSimulation extends Simulation {
 
 /** A deployed blue-green rollout whose image just changed to 2.0 (not yet stepped). */
 function updated(extra: JsonObject = {}, replicas = 4): { sim: BlueGreenSimulation; v1: string } {
-  const deployed = deployedSimulation(aRollout().replicas(replicas).blueGreen(extra).build());
-  const sim = new BlueGreenSimulation(deployed.object);
-  for (const rs of deployed.world.replicaSets) sim.world.replicaSets.push(rs);
-  for (const [name, hash] of deployed.world.services) sim.world.services.set(name, hash);
-  sim.world.route = { ...deployed.world.route };
-  sim.clock = deployed.clock;
+  const sim = new BlueGreenSimulation(aRollout().replicas(replicas).blueGreen(extra).build());
+  sim.settle();
+  sim.sent.length = 0;
   const v1 = sim.status.stableRS ?? '';
   sim.setImage('registry.example/web:2.0');
   return { sim, v1 };

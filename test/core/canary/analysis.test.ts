@@ -3,35 +3,12 @@
 // analysis can stop the canary at any step and is stopped at promotion; each with its CDEvents.
 import { describe, expect, it } from 'vitest';
 import type { CDEvent } from '../../../functions/core/cdevents/index.ts';
-import type { EventConfig } from '../../../functions/core/events.ts';
 import type { JsonObject } from '../../../functions/core/rollout/types.ts';
 import { aRollout } from '../../fixtures/rollout-builder.ts';
 import { loadCDEventsSchemas } from '../../support/cdevents-schemas.ts';
-import { deployedSimulation, Simulation } from '../../support/simulated-world.ts';
+import { deployedSimulation, StorySimulation } from '../../support/simulated-world.ts';
 
-const config: EventConfig = { source: '/kulta/test', environmentId: (ns) => `test/${ns}` };
 const schemas = loadCDEventsSchemas();
-
-/** A simulation that records CDEvents and hands the outbox to a sink after every step. */
-class AnalysisSimulation extends Simulation {
-  constructor(object: JsonObject) {
-    super(object, config);
-  }
-
-  finish(phase: string, message = ''): void {
-    this.world.analysisRuns = this.world.analysisRuns.map((r) =>
-      r.terminated ? r : { ...r, phase, message },
-    );
-  }
-
-  story(): string[] {
-    return this.sent.map((e) =>
-      e.context.type
-        .replace(/^dev\.cdevents(x\.kulta-rollout)?\./, '')
-        .replace(/\.\d+\.\d+\.\d+$/, ''),
-    );
-  }
-}
 
 const analysisStep = {
   analysis: {
@@ -40,8 +17,8 @@ const analysisStep = {
   },
 };
 
-function started(steps: JsonObject[], extra: JsonObject = {}): AnalysisSimulation {
-  const sim = new AnalysisSimulation(
+function started(steps: JsonObject[], extra: JsonObject = {}): StorySimulation {
+  const sim = new StorySimulation(
     deployedSimulation(
       aRollout()
         .steps(...steps)
@@ -154,7 +131,7 @@ describe('background analysis', () => {
   });
 
   it('does not start before startingStep', () => {
-    const sim = new AnalysisSimulation(
+    const sim = new StorySimulation(
       deployedSimulation(
         aRollout()
           .steps({ pause: {} }, { setWeight: 60 })

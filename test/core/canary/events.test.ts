@@ -8,7 +8,7 @@ import { parseRollout } from '../../../functions/core/rollout/parse.ts';
 import type { JsonObject } from '../../../functions/core/rollout/types.ts';
 import { aRollout } from '../../fixtures/rollout-builder.ts';
 import { loadCDEventsSchemas } from '../../support/cdevents-schemas.ts';
-import { Simulation } from '../../support/simulated-world.ts';
+import { Simulation, StorySimulation } from '../../support/simulated-world.ts';
 
 const config: EventConfig = {
   source: '/kulta/test-cluster',
@@ -16,14 +16,11 @@ const config: EventConfig = {
 };
 const schemas = loadCDEventsSchemas();
 
-class EventfulSimulation extends Simulation {
+class EventfulSimulation extends StorySimulation {
   constructor(object: JsonObject) {
     super(object, config);
   }
 }
-
-const short = (type: string): string =>
-  type.replace(/^dev\.cdevents(x\.kulta-rollout)?\./, '').replace(/\.\d+\.\d+\.\d+$/, '');
 
 describe('CDEvents of a canary', () => {
   it('tell the whole story in order, each valid against the official schema', () => {
@@ -35,7 +32,7 @@ describe('CDEvents of a canary', () => {
     sim.settle();
     sim.advance(31);
     sim.settle();
-    expect(sim.sent.map((e) => short(e.context.type))).toEqual([
+    expect(sim.story()).toEqual([
       'service.deployed',
       'stepstarted',
       'weightchanged',
@@ -72,7 +69,7 @@ describe('CDEvents of a canary', () => {
     sim.sent.length = 0;
     sim.patchStatus({ abort: true });
     sim.settle();
-    expect(sim.sent.map((e) => short(e.context.type))).toEqual(['aborted', 'service.rolledback']);
+    expect(sim.story()).toEqual(['aborted', 'service.rolledback']);
     const rolledBack = sim.sent[1] as CDEvent<
       'dev.cdevents.service.rolledback.0.3.0',
       { artifactId: string }

@@ -1,20 +1,21 @@
 // The simple strategy walked through the planner: a rolling update of the ReplicaSets within
 // maxSurge and maxUnavailable, with the same revisions, status, abort and CDEvents as a canary.
 import { describe, expect, it } from 'vitest';
-import type { EventConfig } from '../../../functions/core/events.ts';
 import type { JsonObject } from '../../../functions/core/rollout/types.ts';
 import { aRollout } from '../../fixtures/rollout-builder.ts';
 import { loadCDEventsSchemas } from '../../support/cdevents-schemas.ts';
-import { deployedSimulation, Simulation } from '../../support/simulated-world.ts';
+import {
+  deployedSimulation,
+  type Simulation,
+  StorySimulation,
+} from '../../support/simulated-world.ts';
 
-const config: EventConfig = { source: '/kulta/test', environmentId: (ns) => `test/${ns}` };
 const schemas = loadCDEventsSchemas();
 
 function updated(simple: JsonObject, replicas = 10): { sim: Simulation; v1: string } {
-  const deployed = deployedSimulation(aRollout().replicas(replicas).simple(simple).build());
-  const sim = new Simulation(deployed.object, config);
-  sim.world.replicaSets.push(...deployed.world.replicaSets);
-  sim.clock = deployed.clock;
+  const sim = new StorySimulation(aRollout().replicas(replicas).simple(simple).build());
+  sim.settle();
+  sim.sent.length = 0;
   sim.setImage('registry.example/web:2.0');
   return { sim, v1: sim.status.stableRS ?? '' };
 }
