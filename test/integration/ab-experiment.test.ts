@@ -2,22 +2,12 @@
 // ratio is compared with the stable's by the two-proportion test; a variant that converts as
 // well is promoted, one that converts significantly worse is aborted, and the Rollout's status
 // shows the effect size and the confidence either way.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { JsonObject } from '../../functions/core/rollout/types.ts';
 import { CanaryApp, rolloutManifest } from '../support/canary-app.ts';
 import { eventually } from '../support/kube.ts';
-import {
-  scraped,
-  startExporter,
-  startPrometheus,
-  type TestExporter,
-  type TestPrometheus,
-} from '../support/prometheus.ts';
+import { useScrapedPrometheus } from '../support/prometheus-file.ts';
 import { useRunnerNamespace } from '../support/runner.ts';
-
-const file = useRunnerNamespace('ab');
-let exporter: TestExporter | undefined;
-let prometheus: TestPrometheus | undefined;
 
 /** Checkouts and visits per app and variant: the baseline converts 10% of 4,000 visits. */
 const traffic: Record<string, { canary: number; stable: number }> = {
@@ -25,16 +15,18 @@ const traffic: Record<string, { canary: number; stable: number }> = {
   worse: { canary: 280, stable: 400 },
 };
 
+const file = useRunnerNamespace('ab');
+const prometheus = useScrapedPrometheus(
+  Object.entries(traffic).flatMap(([app, checkouts]) =>
+    (['canary', 'stable'] as const).flatMap((variant) => [
+      { name: 'shop_checkouts', labels: { app, variant }, value: checkouts[variant] },
+      { name: 'shop_visits', labels: { app, variant }, value: 4000 },
+    ]),
+  ),
+  { query: 'shop_visits', series: 4 },
+);
+
 beforeAll(async () => {
-  exporter = await startExporter();
-  for (const [app, checkouts] of Object.entries(traffic)) {
-    for (const variant of ['canary', 'stable'] as const) {
-      exporter.set('shop_checkouts', { app, variant }, checkouts[variant]);
-      exporter.set('shop_visits', { app, variant }, 4000);
-    }
-  }
-  prometheus = await startPrometheus({ scrapeTargets: [exporter.target], scrapeInterval: '1s' });
-  await scraped(prometheus, 'shop_visits', 4);
   await file.kube.custom.createNamespacedCustomObject({
     group: 'kulta.io',
     version: 'v1alpha1',
@@ -42,11 +34,6 @@ beforeAll(async () => {
     namespace: file.namespace,
     body: conversionTemplate(prometheus.url),
   });
-});
-
-afterAll(async () => {
-  await prometheus?.stop();
-  await exporter?.stop();
 });
 
 const series = (metric: string, variant: string): string =>

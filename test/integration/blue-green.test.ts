@@ -3,30 +3,24 @@
 // active Service and the HTTPRoute in one transition, retires the old revision; pre-promotion
 // analysis failure aborts, post-promotion analysis failure switches back; a missing preview
 // Service is reported and waited for; the route's other rules stay untouched.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { JsonObject, RolloutStatus } from '../../functions/core/rollout/types.ts';
 import { blueGreenStrategy, CanaryApp, rolloutManifest } from '../support/canary-app.ts';
 import { eventually } from '../support/kube.ts';
-import {
-  scraped,
-  startExporter,
-  startPrometheus,
-  type TestExporter,
-  type TestPrometheus,
-} from '../support/prometheus.ts';
 import { useRunnerNamespace } from '../support/runner.ts';
+import { useScrapedPrometheus } from '../support/prometheus-file.ts';
 
 const file = useRunnerNamespace('bluegreen');
 const kube = file.kube;
-let exporter: TestExporter | undefined;
-let prometheus: TestPrometheus | undefined;
+const prometheus = useScrapedPrometheus(
+  [
+    { name: 'app_error_ratio', labels: { app: 'good' }, value: 0.01 },
+    { name: 'app_error_ratio', labels: { app: 'bad' }, value: 0.4 },
+  ],
+  { query: 'app_error_ratio', series: 2 },
+);
 
 beforeAll(async () => {
-  exporter = await startExporter();
-  exporter.set('app_error_ratio', { app: 'good' }, 0.01);
-  exporter.set('app_error_ratio', { app: 'bad' }, 0.4);
-  prometheus = await startPrometheus({ scrapeTargets: [exporter.target], scrapeInterval: '1s' });
-  await scraped(prometheus, 'app_error_ratio', 2);
   await kube.custom.createNamespacedCustomObject({
     group: 'kulta.io',
     version: 'v1alpha1',
@@ -34,11 +28,6 @@ beforeAll(async () => {
     namespace: file.namespace,
     body: errorRateTemplate(prometheus.url),
   });
-});
-
-afterAll(async () => {
-  await prometheus?.stop();
-  await exporter?.stop();
 });
 
 function errorRateTemplate(address: string): JsonObject {

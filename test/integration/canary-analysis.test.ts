@@ -1,70 +1,36 @@
 // Canaries judged by a real Prometheus, driven only by the local runner: a healthy canary is
 // promoted, an error rate over the threshold aborts (traffic back on stable), an empty result
 // pauses for a person (no-data policy inconclusive), and a failing background analysis aborts.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { JsonObject } from '../../functions/core/rollout/types.ts';
-import { startLocalRunner, type LocalRunner } from '../../functions/local/runner.ts';
-import { createLogger } from '../../functions/runtime/logger.ts';
 import { CanaryApp, rolloutManifest } from '../support/canary-app.ts';
-import { eventually, tempNamespace, testKube } from '../support/kube.ts';
-import {
-  startExporter,
-  startPrometheus,
-  type TestExporter,
-  type TestPrometheus,
-} from '../support/prometheus.ts';
+import { eventually } from '../support/kube.ts';
+import { useScrapedPrometheus } from '../support/prometheus-file.ts';
+import { useRunnerNamespace } from '../support/runner.ts';
 
-const kube = testKube();
-let ns: Awaited<ReturnType<typeof tempNamespace>>;
-let runner: LocalRunner;
-let exporter: TestExporter;
-let prometheus: TestPrometheus;
+const file = useRunnerNamespace('analysis');
+const kube = file.kube;
+const prometheus = useScrapedPrometheus(
+  [
+    { name: 'app_error_ratio', labels: { app: 'good' }, value: 0.01 },
+    { name: 'app_error_ratio', labels: { app: 'bad' }, value: 0.2 },
+    { name: 'app_error_ratio', labels: { app: 'bg' }, value: 0.3 },
+    { name: 'app_error_ratio', labels: { app: 'quiet' }, value: 0 },
+    { name: 'app_requests', labels: { app: 'quiet' }, value: 3 },
+  ],
+  { query: 'app_error_ratio', series: 4 },
+);
 
 beforeAll(async () => {
-  ns = await tempNamespace(kube, 'analysis');
-  exporter = await startExporter();
-  exporter.set('app_error_ratio', { app: 'good' }, 0.01);
-  exporter.set('app_error_ratio', { app: 'bad' }, 0.2);
-  exporter.set('app_error_ratio', { app: 'bg' }, 0.3);
-  exporter.set('app_error_ratio', { app: 'quiet' }, 0);
-  exporter.set('app_requests', { app: 'quiet' }, 3);
-  prometheus = await startPrometheus({ scrapeTargets: [exporter.target], scrapeInterval: '1s' });
-  await eventually(
-    'the first scrape',
-    async () =>
-      (await fetch(`${prometheus.url}/api/v1/query?query=app_error_ratio`)).json() as Promise<{
-        data: { result: unknown[] };
-      }>,
-    (body) => body.data.result.length === 4,
-  );
-  await kube.custom.createNamespacedCustomObject({
-    group: 'kulta.io',
-    version: 'v1alpha1',
-    plural: 'analysistemplates',
-    namespace: ns.name,
-    body: guardedTemplate(prometheus.url),
-  });
-  await kube.custom.createNamespacedCustomObject({
-    group: 'kulta.io',
-    version: 'v1alpha1',
-    plural: 'analysistemplates',
-    namespace: ns.name,
-    body: errorRateTemplate(prometheus.url),
-  });
-  runner = startLocalRunner({
-    kc: kube.kc,
-    logger: createLogger({ level: process.env.KULTA_TEST_LOG_LEVEL ?? 'silent' }),
-    tickSeconds: 0.5,
-    resyncSeconds: 5,
-  });
-});
-
-// Each piece is stopped on its own: a setup that failed halfway must not leave Prometheus running.
-afterAll(async () => {
-  (runner as LocalRunner | undefined)?.stop();
-  await (prometheus as TestPrometheus | undefined)?.stop();
-  await (exporter as TestExporter | undefined)?.stop();
-  await (ns as typeof ns | undefined)?.remove();
+  for (const body of [guardedTemplate(prometheus.url), errorRateTemplate(prometheus.url)]) {
+    await kube.custom.createNamespacedCustomObject({
+      group: 'kulta.io',
+      version: 'v1alpha1',
+      plural: 'analysistemplates',
+      namespace: file.namespace,
+      body,
+    });
+  }
 });
 
 /** Argo's success-rate shape: one measurement, error ratio of the app under 5%. */
@@ -108,7 +74,7 @@ async function deployed(
   steps: JsonObject[],
   canary: JsonObject = {},
 ): Promise<CanaryApp> {
-  const app = new CanaryApp(kube, ns.name, name);
+  const app = new CanaryApp(kube, file.namespace, name);
   await app.createBackends();
   await app.createRollout(
     rolloutManifest(name, { image: `registry.example/${name}:1.0`, replicas: 2, steps, canary }),
@@ -142,7 +108,7 @@ describe('canary analysis against a real Prometheus', () => {
       group: 'kulta.io',
       version: 'v1alpha1',
       plural: 'analysisruns',
-      namespace: ns.name,
+      namespace: file.namespace,
       name: status.canary?.currentStepAnalysisRunStatus?.name ?? '',
     })) as {
       status: {
@@ -227,7 +193,7 @@ describe('canary analysis against a real Prometheus', () => {
           group: 'events.k8s.io',
           version: 'v1',
           plural: 'events',
-          namespace: ns.name,
+          namespace: file.namespace,
         })) as {
           items: { reason: string; type: string; note: string; regarding: { name: string } }[];
         };
