@@ -77,11 +77,19 @@ export interface World {
 export interface DeliveryReport {
   /** Ids the sink accepted (2xx), in order. */
   readonly delivered: readonly string[];
+  /**
+   * Events the sink refused for good (400, 413, 415, 422: this event can never be accepted),
+   * with its answer; delivery went on past them, so they go to the dead letters.
+   */
+  readonly refused: readonly { readonly id: string; readonly answer: string }[];
   /** The event that could not be delivered (at most one: delivery stops there). */
   readonly failed: readonly {
     readonly id: string;
     readonly error: string;
-    /** false: the sink refused it (e.g. 400), sending it again will not help. */
+    /**
+     * false: the sink turns KULTA away whatever it sends (401, 403, a redirect): its address or
+     * credentials need fixing; true: it may take the event later (5xx, timeouts, 429).
+     */
     readonly retryable: boolean;
     readonly attempts: number;
   }[];

@@ -9,10 +9,12 @@
 // Retries (the cloudevents package's transport resolves on 4xx/5xx, hence our own fetch): a 2xx
 // delivers; 5xx, 404, 408, 409 and 429 (Knative's retry list, DESIGN.md §2), timeouts and network
 // errors are retried with capped exponential backoff (base·2^(n-1), at most maxDelayMs, no
-// jitter so tests can assert the delays); any other status (400, 401, 403, 413, 422, 3xx…) fails
-// at once, because sending the same bytes again cannot succeed. Events go out strictly in order:
-// the first event that cannot be delivered stops the batch, and the ones after it are reported as
-// not attempted, so the outbox keeps them (never event N+1 before N).
+// jitter so tests can assert the delays). A refusal of the event itself (400, 413, 415, 422) is
+// final for that event: sending the same bytes again cannot succeed, so it is reported refused
+// and delivery goes on with the next one (the step moves it to the dead letters). Any other
+// status (401, 403, 3xx…) turns every event away: delivery stops there. Events go out strictly in
+// order: the first event that cannot be delivered stops the batch, and the ones after it are
+// reported as not attempted, so the outbox keeps them (never event N+1 before N).
 import { setTimeout as delay } from 'node:timers/promises';
 import { toCloudEventAttributes, toCloudEventData, type CDEvent } from '../core/cdevents/index.ts';
 import type { DeliveryReport, EventSink } from '../ports.ts';
@@ -40,6 +42,11 @@ export const DEFAULT_TIMEOUT_MS = 5000;
 /** Statuses worth sending the same event again for (Knative's retry list). */
 export function isRetryableStatus(status: number): boolean {
   return status >= 500 || status === 404 || status === 408 || status === 409 || status === 429;
+}
+
+/** Statuses that refuse one event for what it is: it will never be accepted, the next may be. */
+export function isRefusalStatus(status: number): boolean {
+  return status === 400 || status === 413 || status === 415 || status === 422;
 }
 
 /** Delay before attempt `failedAttempts + 1`: base·2^(failedAttempts-1), capped. */
@@ -166,7 +173,12 @@ export function ceHeaders(
 
 type Attempt =
   | { readonly ok: true }
-  | { readonly ok: false; readonly retryable: boolean; readonly error: string };
+  | {
+      readonly ok: false;
+      readonly retryable: boolean;
+      readonly refused: boolean;
+      readonly error: string;
+    };
 
 export interface HttpEventSinkOptions {
   readonly sinkUrl: URL;
@@ -211,10 +223,12 @@ async function postOnce(
     return {
       ok: false,
       retryable: isRetryableStatus(response.status),
+      refused: isRefusalStatus(response.status),
       error: `HTTP ${response.status} ${response.statusText}${detail}`.trim(),
     };
   } catch (error) {
-    return { ok: false, retryable: true, error: describeFailure(error, options.timeoutMs) };
+    const error_ = describeFailure(error, options.timeoutMs);
+    return { ok: false, retryable: true, refused: false, error: error_ };
   }
 }
 
@@ -255,19 +269,24 @@ export function createHttpEventSink(options: HttpEventSinkOptions): EventSink {
   return {
     async deliver(events: readonly CDEvent[]): Promise<DeliveryReport> {
       const delivered: string[] = [];
+      const refused: { id: string; answer: string }[] = [];
       for (const [index, event] of events.entries()) {
         const result = await deliverOne(event);
-        if (!result.ok) {
+        if (result.ok) {
+          delivered.push(event.context.id);
+        } else if (result.refused) {
+          refused.push({ id: event.context.id, answer: result.error });
+        } else {
           const { retryable, error, attempts } = result;
           return {
             delivered,
+            refused,
             failed: [{ id: event.context.id, error, retryable, attempts }],
             notAttempted: events.slice(index + 1).map((e) => e.context.id),
           };
         }
-        delivered.push(event.context.id);
       }
-      return { delivered, failed: [], notAttempted: [] };
+      return { delivered, refused, failed: [], notAttempted: [] };
     },
   };
 }

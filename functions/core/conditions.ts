@@ -16,6 +16,8 @@ export const ConditionType = {
   TrafficRoutingReady: 'TrafficRoutingReady',
   /** KULTA: the CDEvents outbox is full because the sink does not accept events. */
   OutboxFull: 'OutboxFull',
+  /** KULTA: the sink refused CDEvents for good; they are kept in status.deadLetters. */
+  CDEventsRefused: 'CDEventsRefused',
 } as const;
 export type ConditionType = (typeof ConditionType)[keyof typeof ConditionType];
 

@@ -20,6 +20,7 @@ import {
   testSuiteRunStarted,
   type AnalysisVerdict,
 } from './cdevents/index.ts';
+import { abortCauseOf } from './abort.ts';
 import { analysisSlots, slotSummary, type AnalysisSlot } from './canary/analysis.ts';
 import type { Observed } from './observed.ts';
 import type {
@@ -91,19 +92,29 @@ function stepStarted(facts: TransitionFacts, input: RolloutEventInput): CDEvent[
   return [rolloutStepStarted({ ...input, step: { index: step.index, count, kind: step.kind } })];
 }
 
-function rolledBack(facts: TransitionFacts, canaryHash: string, reason: string): CDEvent {
+function rolledBack(
+  facts: TransitionFacts,
+  canaryHash: string,
+  cause: { reason: string; message?: string },
+): CDEvent {
   const stable = facts.after.stableRS ?? canaryHash;
   return serviceRolledBack({
     ...baseInput(facts, canaryHash),
     rolledBackTo: { podTemplateHash: stable, image: revisionImage(facts, stable) },
-    reason,
-    message: facts.message,
+    reason: cause.reason,
+    message: cause.message === undefined ? facts.message : `${cause.message}; ${facts.message}`,
   });
 }
 
+/** Why the rollout was aborted, as recorded with the abort (AbortedByUser when none was). */
 function abortReason(facts: TransitionFacts): string {
-  const deadline = facts.after.conditions?.some((c) => c.reason === 'ProgressDeadlineExceeded');
-  return deadline === true ? 'ProgressDeadlineExceeded' : 'AbortedByUser';
+  return abortCauseOf(facts.after).reason;
+}
+
+/** The cause of an abort with its own message, for service.rolledback. */
+function abortCause(facts: TransitionFacts): { reason: string; message: string } {
+  const cause = abortCauseOf(facts.after);
+  return { reason: cause.reason, message: cause.message };
 }
 
 function weightChanged(
@@ -252,9 +263,11 @@ export function cdeventsFor(facts: TransitionFacts): CDEvent[] {
         rolloutAborted({ ...input, abort: { reason: abortReason(facts), message: facts.message } }),
       ];
     case 'abort-traffic-confirmed':
-      return [rolledBack(facts, hash, abortReason(facts))];
+      return [rolledBack(facts, hash, abortCause(facts))];
     case 'rolled-back-to-stable':
-      return [rolledBack(facts, facts.before.currentPodHash ?? hash, 'TemplateReverted')];
+      return [
+        rolledBack(facts, facts.before.currentPodHash ?? hash, { reason: 'TemplateReverted' }),
+      ];
     case 'progress-deadline-exceeded':
       return [
         incidentDetected({

@@ -69,6 +69,8 @@ export interface ObservedAnalysisRun {
   /** Pending, Running, Successful, Failed, Error or Inconclusive. */
   readonly phase: string;
   readonly message: string;
+  /** The metrics whose own phase is Failed or Error (dry-run metrics excluded). */
+  readonly failedMetrics?: readonly string[];
   /** spec.terminate: asked to stop measuring. */
   readonly terminated: boolean;
   /** Judged metrics' newest outcomes (A/B experiments), when the run has any. */

@@ -6,17 +6,14 @@ import { appendHistory, decide, findReplicaSet, type Decision } from './canary/d
 import { deriveWorldActions } from './canary/world.ts';
 import { decideBlueGreen } from './bluegreen/decide.ts';
 import { deriveBlueGreenWorld } from './bluegreen/world.ts';
-import {
-  ConditionType,
-  getCondition,
-  removeCondition,
-  setCondition,
-  type ConditionInput,
-} from './conditions.ts';
-import { cdeventsFor, outboxLimit, type EventConfig } from './events.ts';
+import { ConditionType, getCondition, setCondition } from './conditions.ts';
+import { cdeventsFor, type EventConfig } from './events.ts';
 import { canonicalJson, podTemplateHash } from './rollout/hash.ts';
 import { selectorString, type ParsedRollout } from './rollout/parse.ts';
 import type { Phase, Rollout, RolloutSpec, RolloutStatus } from './rollout/types.ts';
+import { abortConfirmed } from './abort.ts';
+import { deadLetterCondition, outboxCondition, outboxFull } from './outbox.ts';
+import { deadlineHeld, madeProgress, progressCondition, withDeadlineAbort } from './progress.ts';
 import { restartActions, restartStatus } from './restart.ts';
 import { routingProblems } from './routing.ts';
 import type { Observed } from './observed.ts';
@@ -127,52 +124,20 @@ function movingPhase(
   return { phase: 'Healthy', message: '' };
 }
 
-function progressCondition(spec: RolloutSpec, status: RolloutStatus, now: string): ConditionInput {
-  const inCanary = status.currentPodHash !== status.stableRS;
-  if (status.abortedAt !== undefined) {
-    return {
-      type: ConditionType.Progressing,
-      status: false,
-      reason: 'RolloutAborted',
-      message: 'rollout aborted; traffic is back on stable',
-    };
-  }
-  const waiting = inCanary && !spec.paused && (status.pauseConditions ?? []).length === 0;
-  const since = status.lastProgressAt ?? now;
-  if (waiting && Date.parse(now) - Date.parse(since) > spec.progressDeadlineSeconds * 1000) {
-    return {
-      type: ConditionType.Progressing,
-      status: false,
-      reason: 'ProgressDeadlineExceeded',
-      message: `no progress since ${since}: more than ${String(spec.progressDeadlineSeconds)}s (pauses excluded) at step ${String(status.currentStepIndex ?? 0)}`,
-    };
-  }
-  return inCanary
-    ? {
-        type: ConditionType.Progressing,
-        status: true,
-        reason: 'ReplicaSetUpdated',
-        message: `revision ${status.currentPodHash ?? ''} is progressing`,
-      }
-    : {
-        type: ConditionType.Progressing,
-        status: true,
-        reason: 'NewReplicaSetAvailable',
-        message: `revision ${status.stableRS ?? ''} is stable`,
-      };
-}
-
 function observe(
   rollout: Rollout,
   status: RolloutStatus,
   observed: Observed,
-  now: string,
+  clock: { readonly now: string; readonly events: EventConfig | undefined },
 ): RolloutStatus {
   const { spec, metadata } = rollout;
+  const { now, events } = clock;
   const c = counts(observed, status.currentPodHash);
+  const held = deadlineHeld(spec, status, events);
   const progressed =
-    c.availableReplicas > (status.availableReplicas ?? 0) &&
-    status.currentPodHash !== status.stableRS;
+    madeProgress(spec, { before: rollout.status, after: status, held, events }) ||
+    (c.availableReplicas > (status.availableReplicas ?? 0) &&
+      status.currentPodHash !== status.stableRS);
   const retiring = (status.retiring ?? []).filter((r) => {
     const rs = findReplicaSet(observed, r.podTemplateHash);
     return rs !== undefined && (rs.replicas > 0 || rs.currentReplicas > 0);
@@ -212,15 +177,9 @@ function observe(
   };
   next = {
     ...next,
-    conditions: setCondition(next.conditions, progressCondition(spec, next, now), now),
+    conditions: setCondition(next.conditions, progressCondition(spec, next, now, held), now),
   };
-  if (
-    spec.progressDeadlineAbort &&
-    next.conditions?.some((x) => x.reason === 'ProgressDeadlineExceeded') &&
-    next.abortedAt === undefined
-  ) {
-    next = { ...next, abort: true };
-  }
+  next = withDeadlineAbort(spec, next);
   const { phase, message } = derivePhase(spec, next, observed);
   return { ...next, phase, message };
 }
@@ -233,9 +192,13 @@ function isActive(status: RolloutStatus, observed: Observed): boolean {
   return abortedCanaryRunning(status, observed);
 }
 
-/** An aborted canary still has pods to scale down (an abort with nothing in flight has none). */
+/**
+ * An aborted canary still has pods to scale down (an abort with nothing in flight has none; one
+ * confirmed without a countdown, abortScaleDownDelaySeconds 0, keeps its pods on purpose).
+ */
 function abortedCanaryRunning(status: RolloutStatus, observed: Observed): boolean {
   if (status.abortedAt === undefined || status.currentPodHash === status.stableRS) return false;
+  if (abortConfirmed(status) && status.abortScaleDownAt === undefined) return false;
   const canary = findReplicaSet(observed, status.currentPodHash);
   return canary !== undefined && canary.replicas > 0;
 }
@@ -271,10 +234,6 @@ const safetyEvents = new Set([
   'abort-traffic-confirmed',
   'rolled-back-to-stable',
 ]);
-
-function outboxFull(status: RolloutStatus, events: EventConfig | undefined): boolean {
-  return events !== undefined && (status.outbox ?? []).length >= outboxLimit;
-}
 
 function decideOrHold(rollout: Rollout, input: PlanInput, currentHash: string): Decision {
   const { observed, now } = input;
@@ -352,28 +311,6 @@ function withOutbox(
   return { ...after, history, outbox: [...(after.outbox ?? []), ...produced] };
 }
 
-function outboxCondition(
-  status: RolloutStatus,
-  events: EventConfig | undefined,
-  now: string,
-): RolloutStatus {
-  if (!outboxFull(status, events)) {
-    const conditions = removeCondition(status.conditions, ConditionType.OutboxFull);
-    return { ...status, conditions };
-  }
-  const conditions = setCondition(
-    status.conditions,
-    {
-      type: ConditionType.OutboxFull,
-      status: true,
-      reason: 'SinkNotAccepting',
-      message: `${String((status.outbox ?? []).length)} CDEvents wait for the event sink (K_SINK); the rollout moves on once they are delivered (aborts never wait)`,
-    },
-    now,
-  );
-  return { ...status, conditions };
-}
-
 function worldActions(
   rollout: Rollout,
   status: RolloutStatus,
@@ -399,14 +336,17 @@ export function plan(input: PlanInput): Plan {
     ? { event: decision.event, message: decision.message }
     : undefined;
   let next = transition ? stamp(decision.status, previous, transition, now) : decision.status;
-  next = observe(rollout, restartStatus(rollout.spec, next, observed, now), observed, now);
+  next = observe(rollout, restartStatus(rollout.spec, next, observed, now), observed, {
+    now,
+    events: input.events,
+  });
   const deadline = transition ? undefined : deadlineTransition(rollout.status, next);
   if (deadline) {
     transition = deadline;
     next = stamp(next, previous, deadline, now);
   }
   if (transition) next = withOutbox(rollout, input, next, transition);
-  next = normalizeStatus(outboxCondition(next, input.events, now));
+  next = normalizeStatus(deadLetterCondition(outboxCondition(next, input.events, now), now));
   return {
     nextStatus: next,
     statusChanged: !sameStatus(rollout.status, next),

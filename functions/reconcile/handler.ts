@@ -76,6 +76,7 @@ function countDelivery(metrics: Metrics, rollout: string, outcome: StepOutcome):
   if (!delivery) return;
   metrics.cdeventsSent.inc(delivery.sent);
   metrics.cdeventsFailed.inc(delivery.failed);
+  metrics.cdeventsDeadLettered.inc(delivery.deadLettered);
   metrics.cdeventsPending.set({ rollout }, delivery.pending);
 }
 

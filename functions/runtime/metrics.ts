@@ -9,6 +9,8 @@ export interface Metrics {
   readonly stepSeconds: Histogram;
   readonly cdeventsSent: Counter;
   readonly cdeventsFailed: Counter;
+  readonly cdeventsDeadLettered: Counter;
+  readonly kubernetesEventsFailed: Counter;
   readonly cdeventsPending: Gauge<'rollout'>;
 }
 
@@ -49,6 +51,16 @@ export function createMetrics(options: { defaults: boolean }): Metrics {
     cdeventsFailed: new Counter({
       name: 'kulta_cdevents_failed_total',
       help: 'CDEvent deliveries that failed after retries (the event stays in the outbox)',
+      registers: [registry],
+    }),
+    cdeventsDeadLettered: new Counter({
+      name: 'kulta_cdevents_dead_lettered_total',
+      help: 'CDEvents the sink refused for good (400, 413, 415, 422), moved to status.deadLetters',
+      registers: [registry],
+    }),
+    kubernetesEventsFailed: new Counter({
+      name: 'kulta_kubernetes_events_failed_total',
+      help: 'Kubernetes Events that could not be written (best effort: the step went on)',
       registers: [registry],
     }),
     cdeventsPending: new Gauge({

@@ -4,6 +4,7 @@ import { normalizeStatus, plan, type Plan } from '../core/plan.ts';
 import { finishedRunPhases } from '../core/canary/analysis.ts';
 import type { Observed } from '../core/observed.ts';
 import { pendingRestart } from '../core/restart.ts';
+import { settleOutbox } from '../core/outbox.ts';
 import type { RolloutSpec, RolloutStatus } from '../core/rollout/types.ts';
 import { MalformedObjectError, parseRollout, type ParsedRollout } from '../core/rollout/parse.ts';
 import type { EventConfig } from '../core/events.ts';
@@ -51,6 +52,8 @@ export type StepOutcome =
 /** What happened to the outbox in this step: events accepted, refused, and still waiting. */
 export interface Delivery {
   readonly sent: number;
+  /** Refused for good by the sink and moved to status.deadLetters. */
+  readonly deadLettered: number;
   readonly failed: number;
   readonly pending: number;
 }
@@ -153,11 +156,14 @@ async function deliverOutbox(
   const outbox = status.outbox ?? [];
   if (!deps.events || outbox.length === 0) return undefined;
   const report = await deps.events.sink.deliver(outbox);
-  const sent = new Set(report.delivered);
-  const rest = outbox.filter((e) => !sent.has(e.context.id));
-  const delivery = { sent: sent.size, failed: report.failed.length, pending: rest.length };
-  if (sent.size === 0) return delivery;
-  const next = normalizeStatus({ ...status, outbox: rest.length > 0 ? rest : undefined });
+  const next = normalizeStatus(settleOutbox(status, report, deps.clock.now()));
+  const delivery = {
+    sent: report.delivered.length,
+    deadLettered: report.refused.length,
+    failed: report.failed.length,
+    pending: next.outbox?.length ?? 0,
+  };
+  if (delivery.sent + delivery.deadLettered === 0) return delivery;
   try {
     await deps.rollouts.commitStatus(ref, resourceVersion, next);
   } catch (error) {

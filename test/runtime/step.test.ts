@@ -47,6 +47,8 @@ interface FakeOptions {
   readonly observeError?: Error;
   /** With CDEvents: which of the offered event ids the sink accepts. */
   readonly accept?: (ids: readonly string[]) => readonly string[];
+  /** With CDEvents: which of the offered event ids the sink refuses for good (422). */
+  readonly refuse?: (ids: readonly string[]) => readonly string[];
 }
 
 const eventConfig = { source: '/kulta/test', environmentId: (ns: string) => `test/${ns}` };
@@ -54,15 +56,19 @@ const eventConfig = { source: '/kulta/test', environmentId: (ns: string) => `tes
 function eventsDep(
   calls: Call[],
   accept: (ids: readonly string[]) => readonly string[],
+  refuse: (ids: readonly string[]) => readonly string[] = () => [],
 ): StepDeps['events'] {
   const sink: EventSink = {
     deliver: (events) => {
       const ids = events.map((e) => e.context.id);
       calls.push({ port: 'deliver', ids });
       const delivered = accept(ids);
-      const failed = ids.find((id) => !delivered.includes(id));
+      const refusedIds = refuse(ids);
+      const failed = ids.find((id) => !delivered.includes(id) && !refusedIds.includes(id));
+      const refused = refusedIds.map((id) => ({ id, answer: 'HTTP 422 Unprocessable Entity' }));
       return Promise.resolve({
         delivered,
+        refused,
         failed: failed ? [{ id: failed, error: '503', retryable: true, attempts: 3 }] : [],
         notAttempted: failed ? ids.slice(ids.indexOf(failed) + 1) : [],
       });
@@ -100,7 +106,7 @@ function fakes(options: FakeOptions): { deps: StepDeps; calls: Call[] } {
     },
   };
   const clock = { now: () => options.now ?? '2026-03-01T10:00:00.000Z' };
-  const events = options.accept ? { events: eventsDep(calls, options.accept) } : {};
+  const events = options.accept ? { events: eventsDep(calls, options.accept, options.refuse) } : {};
   return { deps: { clock, rollouts, world, ...events }, calls };
 }
 
@@ -343,6 +349,39 @@ describe('reconcileStep with CDEvents', () => {
     await reconcileStep(deps, ref);
     expect(calls.filter((c) => c.port === 'deliver')).toEqual([{ port: 'deliver', ids }]);
     expect(calls.filter((c) => c.port === 'commitStatus')).toHaveLength(1);
+  });
+
+  it('moves an event the sink refuses for good to the dead letters and delivers the rest', async () => {
+    const { raw, observed, expected, ids } = firstRevision();
+    const [refusedId, ...others] = ids;
+    const { deps, calls } = fakes({
+      raw,
+      observed,
+      now,
+      accept: () => others,
+      refuse: () => (refusedId ? [refusedId] : []),
+    });
+    const outcome = await reconcileStep(deps, ref);
+    expect(outcome).toMatchObject({
+      delivery: { sent: others.length, deadLettered: 1, pending: 0 },
+    });
+    const second = calls.filter((c) => c.port === 'commitStatus')[1];
+    const status = (second as { status: RolloutStatus } | undefined)?.status;
+    expect(status?.outbox).toBeUndefined();
+    expect(status?.deadLetters).toEqual([
+      {
+        event: expected.nextStatus.outbox?.[0],
+        answer: 'HTTP 422 Unprocessable Entity',
+        refusedAt: now,
+      },
+    ]);
+    expect(status?.conditions).toContainEqual(
+      expect.objectContaining({
+        type: 'CDEventsRefused',
+        status: 'True',
+        reason: 'SinkRefusedEvent',
+      }),
+    );
   });
 
   it('sends nothing when the status commit lost to another writer', async () => {

@@ -71,6 +71,16 @@ function resolveTemplateArg(
   );
 }
 
+/** Names of the deciding metrics (dry-run ones excluded) whose phase is Failed or Error. */
+export function failingMetrics(metricResults: unknown): string[] {
+  if (!Array.isArray(metricResults)) return [];
+  return metricResults.flatMap((entry: unknown) => {
+    const r = (entry ?? {}) as { name?: unknown; phase?: unknown; dryRun?: unknown };
+    const failing = r.phase === 'Failed' || r.phase === 'Error';
+    return failing && r.dryRun !== true && typeof r.name === 'string' ? [r.name] : [];
+  });
+}
+
 export class AnalysisRunLauncher {
   readonly #api: CustomObjectsApi;
 
@@ -96,12 +106,14 @@ export class AnalysisRunLauncher {
             metricResults?: unknown;
           };
           const experiments = experimentOutcomes(status.metricResults);
+          const failedMetrics = failingMetrics(status.metricResults);
           const spec = (run.spec ?? {}) as { terminate?: boolean };
           const name = (run.metadata as { name: string }).name;
           return {
             name,
             phase: status.phase ?? 'Pending',
             message: status.message ?? '',
+            ...(failedMetrics.length > 0 ? { failedMetrics } : {}),
             terminated: spec.terminate === true,
             ...(experiments.length > 0 ? { experiments } : {}),
           };

@@ -2,6 +2,14 @@
 // analysed and (optionally) waits for promote, then the active Service and route switch to it in
 // one transition; a post-promotion analysis can still switch back while the old one runs.
 import { addSeconds } from '../duration.ts';
+import {
+  abortCauseOf,
+  abortConfirmed,
+  clearedAbort,
+  confirmAbort,
+  describeAbortCause,
+  scaleDownNote,
+} from '../abort.ts';
 import { createRun, decideRun, findRun, tag } from '../canary/analysis.ts';
 import { findReplicaSet, type Decision, type DecideInput } from '../canary/decide.ts';
 import type { Action } from '../actions.ts';
@@ -20,7 +28,7 @@ const unchanged = (status: RolloutStatus): Decision => ({ status, event: undefin
 
 const noPause = { pauseConditions: undefined, controllerPause: undefined, pauseEndsAt: undefined };
 
-const noAbort = { abort: undefined, abortedAt: undefined, abortScaleDownAt: undefined };
+const noAbort = clearedAbort;
 
 function strategyOf(spec: RolloutSpec): BlueGreenStrategy {
   if (!spec.blueGreen) throw new Error('blue-green planner called for another strategy');
@@ -153,13 +161,15 @@ function decideAbort(input: DecideInput): Decision | undefined {
   const { spec, status, now } = input;
   const stable = status.stableRS ?? input.currentHash;
   if (status.abort === true && status.abortedAt === undefined) {
+    const cause = abortCauseOf(status);
     return {
       event: 'aborted',
-      message: `rollout aborted; active and preview Services go back to ${stable}`,
+      message: `rollout aborted (${describeAbortCause(cause)}); active and preview Services go back to ${stable}`,
       status: {
         ...status,
         ...noPause,
         abortedAt: now,
+        abortCause: cause,
         blueGreen: {
           ...status.blueGreen,
           activeSelector: stable,
@@ -170,12 +180,12 @@ function decideAbort(input: DecideInput): Decision | undefined {
     };
   }
   if (status.abort === true) {
-    if (status.abortScaleDownAt !== undefined || !backOnStable(input)) return unchanged(status);
+    if (abortConfirmed(status) || !backOnStable(input)) return unchanged(status);
     const delay = spec.canary.abortScaleDownDelaySeconds;
     return {
       event: 'abort-traffic-confirmed',
-      message: `Services and routes are back on ${stable}; scaling the new revision down in ${String(delay)}s`,
-      status: { ...status, abortScaleDownAt: addSeconds(now, delay) },
+      message: `Services and routes are back on ${stable}; the new revision: ${scaleDownNote(delay)}`,
+      status: confirmAbort(status, delay, now),
     };
   }
   if (status.abortedAt !== undefined) return startPreview(input, 'retried');

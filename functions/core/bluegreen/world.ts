@@ -1,6 +1,7 @@
 // World = f(spec, committed status, now) for blue-green: both revisions' ReplicaSets, the active
 // and preview Services' selectors, and (with trafficRouting) the route's active/preview split.
 import type { Action } from '../actions.ts';
+import { abortScaleDownDue } from '../abort.ts';
 import {
   deletions,
   isScaleUp,
@@ -22,10 +23,7 @@ function desiredReplicas(
   const { stableRS: stable, currentPodHash: current } = status;
   if (!stable || !current) return new Map();
   if (stable === current) return new Map([[stable, spec.replicas]]);
-  const scaledDown =
-    status.abortedAt !== undefined &&
-    status.abortScaleDownAt !== undefined &&
-    now >= status.abortScaleDownAt;
+  const scaledDown = abortScaleDownDue(status, now);
   return new Map([
     [current, scaledDown ? 0 : previewReplicas(spec, status)],
     [stable, spec.replicas],

@@ -5,7 +5,9 @@ import type { Action, AnalysisRole, ResolvedArg } from '../actions.ts';
 import type { Observed, ObservedAnalysisRun } from '../observed.ts';
 import { fnv1a32 } from '../rollout/hash.ts';
 import {
+  AbortReason,
   PauseReason,
+  type AbortCause,
   type AnalysisRunSummary,
   type RolloutAnalysis,
   type RolloutMeta,
@@ -209,6 +211,19 @@ function withSummary(
     : { ...status, canary: { ...status.canary, [slot]: runSummary(run) } };
 }
 
+/** Why a Failed or Error run aborts the rollout: the run, its failing metrics, its message. */
+export function analysisAbortCause(run: ObservedAnalysisRun): AbortCause {
+  const metrics = run.failedMetrics ?? [];
+  const which = metrics.length > 0 ? ` (metric ${metrics.join(', ')})` : '';
+  const why = run.message ? `: ${run.message}` : '';
+  return {
+    reason: run.phase === 'Failed' ? AbortReason.AnalysisFailed : AbortReason.AnalysisError,
+    message: `AnalysisRun ${run.name} ${run.phase}${which}${why}`,
+    analysisRun: run.name,
+    ...(metrics.length > 0 ? { metrics } : {}),
+  };
+}
+
 /**
  * What a run's verdict does to the rollout. Undefined: nothing to decide yet (or already done).
  * A changed summary without a verdict is a transition too ("analysis-started", once).
@@ -229,7 +244,7 @@ export function decideRun(
     return {
       event: 'analysis-failed',
       message: `${what} ${run.name} ${run.phase}${why}; aborting`,
-      status: { ...next, abort: true },
+      status: { ...next, abort: true, abortCause: analysisAbortCause(run) },
     };
   }
   if (run.phase === 'Inconclusive') {

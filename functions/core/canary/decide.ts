@@ -1,6 +1,14 @@
 // The canary state machine: from spec, status, the observed world and `now` to the next
 // status. It decides; the world is derived from what it decides (see world.ts).
 import { addSeconds } from '../duration.ts';
+import {
+  abortCauseOf,
+  abortConfirmed,
+  clearedAbort,
+  confirmAbort,
+  describeAbortCause,
+  scaleDownNote,
+} from '../abort.ts';
 import type { Observed, ObservedReplicaSet } from '../observed.ts';
 import type {
   RolloutMeta,
@@ -119,9 +127,7 @@ function adoptAsStable(input: DecideInput, event: string): Decision {
       ...enterStep(status, spec, spec.canary.steps.length, now),
       currentPodHash: currentHash,
       stableRS: currentHash,
-      abort: undefined,
-      abortedAt: undefined,
-      abortScaleDownAt: undefined,
+      ...clearedAbort,
       promoteFull: undefined,
       retiring,
       canary: { weights: weights(spec, currentHash, currentHash, 0) },
@@ -139,9 +145,7 @@ function startRevision(input: DecideInput): Decision {
     status: {
       ...enterStep({ ...status, stepHistory: [] }, spec, 0, now),
       currentPodHash: currentHash,
-      abort: undefined,
-      abortedAt: undefined,
-      abortScaleDownAt: undefined,
+      ...clearedAbort,
       promoteFull: undefined,
       canary: { weights: weights(spec, stable, currentHash, 0) },
     },
@@ -177,16 +181,18 @@ function trafficBackToStable(input: DecideInput): RolloutStatus {
 function decideAbort(input: DecideInput): Decision | undefined {
   const { spec, status, now } = input;
   if (status.abort === true && status.abortedAt === undefined) {
+    const cause = abortCauseOf(status);
     const cleared = {
       ...status,
       abortedAt: now,
+      abortCause: cause,
       pauseConditions: undefined,
       controllerPause: undefined,
       pauseEndsAt: undefined,
     };
     return {
       event: 'aborted',
-      message: `rollout aborted at step ${String(status.currentStepIndex ?? 0)}; traffic goes back to stable ${status.stableRS ?? ''}`,
+      message: `rollout aborted at step ${String(status.currentStepIndex ?? 0)} (${describeAbortCause(cause)}); traffic goes back to stable ${status.stableRS ?? ''}`,
       status: stableCanTakeAll(input)
         ? trafficBackToStable({ ...input, status: cleared })
         : cleared,
@@ -199,8 +205,7 @@ function decideAbort(input: DecideInput): Decision | undefined {
       message: 'rollout retried from the first step',
       status: {
         ...enterStep({ ...status, stepHistory: [] }, spec, 0, now),
-        abortedAt: undefined,
-        abortScaleDownAt: undefined,
+        ...clearedAbort,
       },
     };
   }
@@ -218,18 +223,16 @@ function decideAborted(input: DecideInput): Decision {
     };
   }
   if (
-    status.abortScaleDownAt !== undefined ||
+    abortConfirmed(status) ||
     !allRoutesAt(input, 0) ||
     !headerRoutesInPlace(spec, status, input.observed)
   )
     return unchanged(status);
+  const delay = spec.canary.abortScaleDownDelaySeconds;
   return {
     event: 'abort-traffic-confirmed',
-    message: `every route sends 0% to the canary; scaling it down in ${String(spec.canary.abortScaleDownDelaySeconds)}s`,
-    status: {
-      ...status,
-      abortScaleDownAt: addSeconds(now, spec.canary.abortScaleDownDelaySeconds),
-    },
+    message: `every route sends 0% to the canary; ${scaleDownNote(delay)}`,
+    status: confirmAbort(status, delay, now),
   };
 }
 

@@ -1,6 +1,7 @@
 // World = f(spec, committed status, now): the ReplicaSets, Service selectors and route weights
 // the committed status stands for, as the actions that bring the observed world there.
 import type { Action } from '../actions.ts';
+import { abortScaleDownDue } from '../abort.ts';
 import type { Observed, ObservedReplicaSet } from '../observed.ts';
 import type { JsonObject, Rollout, RolloutSpec, RolloutStatus } from '../rollout/types.ts';
 import { headerRouteActions } from '../header-routes.ts';
@@ -23,8 +24,7 @@ export function replicaSetName(rollout: string, hash: string): string {
 /** Canary and stable replicas a canary in progress stands for (before rolling limits). */
 function canaryCounts(spec: RolloutSpec, status: RolloutStatus, now: string): RollingCounts {
   const aborted = status.abortedAt !== undefined;
-  const scaledDown =
-    aborted && status.abortScaleDownAt !== undefined && now >= status.abortScaleDownAt;
+  const scaledDown = abortScaleDownDue(status, now);
   const canary = scaledDown ? 0 : desiredCanaryReplicas(spec, status.currentStepIndex ?? 0);
   const stable = aborted
     ? spec.replicas

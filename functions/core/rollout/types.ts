@@ -192,6 +192,28 @@ export const PauseReason = {
 } as const;
 export type PauseReason = (typeof PauseReason)[keyof typeof PauseReason];
 
+export const AbortReason = {
+  /** An operator set status.abort (kubectl kulta abort, the dashboard, a patch). */
+  AbortedByUser: 'AbortedByUser',
+  /** An AnalysisRun ended Failed: a metric failed more often than its failureLimit. */
+  AnalysisFailed: 'AnalysisFailed',
+  /** An AnalysisRun ended Error: a metric could not be measured (consecutiveErrorLimit). */
+  AnalysisError: 'AnalysisError',
+  /** No progress within progressDeadlineSeconds, with progressDeadlineAbort set. */
+  ProgressDeadlineExceeded: 'ProgressDeadlineExceeded',
+} as const;
+export type AbortReason = (typeof AbortReason)[keyof typeof AbortReason];
+
+/** KULTA: why a rollout was aborted, recorded when the abort is decided. */
+export interface AbortCause {
+  readonly reason: AbortReason;
+  readonly message: string;
+  /** The AnalysisRun whose verdict aborted the rollout. */
+  readonly analysisRun?: string;
+  /** The metrics of that run that failed or errored. */
+  readonly metrics?: readonly string[];
+}
+
 export interface PauseCondition {
   readonly reason: string;
   readonly startTime: string;
@@ -241,6 +263,14 @@ export interface TransitionRecord {
   readonly cdevents?: readonly { readonly type: string; readonly id: string }[];
 }
 
+/** KULTA: a CDEvent the sink refused for good (e.g. 422), kept with the sink's answer. */
+export interface DeadLetter {
+  readonly event: CDEvent;
+  /** What the sink said, e.g. "HTTP 422 Unprocessable Entity: unknown field". */
+  readonly answer: string;
+  readonly refusedAt: string;
+}
+
 /** KULTA: an old revision waiting for its scale-down delay. */
 export interface Retiring {
   readonly podTemplateHash: string;
@@ -277,6 +307,8 @@ export interface RolloutStatus {
   readonly controllerPause?: boolean;
   readonly abort?: boolean;
   readonly abortedAt?: string;
+  /** KULTA: why the rollout was aborted (operator, analysis, progress deadline). */
+  readonly abortCause?: AbortCause;
   readonly promoteFull?: boolean;
   readonly restartedAt?: string;
   readonly replicas?: number;
@@ -308,11 +340,18 @@ export interface RolloutStatus {
   readonly history?: readonly TransitionRecord[];
   /** KULTA: last time the rollout made progress; the progress deadline counts from here. */
   readonly lastProgressAt?: string;
-  /** KULTA: when an aborted canary may be scaled down (set once traffic left it). */
+  /** KULTA: when every route and Service was confirmed back on stable after an abort. */
+  readonly abortConfirmedAt?: string;
+  /**
+   * KULTA: when an aborted canary may be scaled down (set once traffic left it); absent with
+   * abortScaleDownDelaySeconds 0, which keeps the aborted canary running.
+   */
   readonly abortScaleDownAt?: string;
   readonly retiring?: readonly Retiring[];
   /** KULTA: CDEvents recorded with their transition, removed once the sink accepted them. */
   readonly outbox?: readonly CDEvent[];
+  /** KULTA: CDEvents the sink refused for good, with its answer; newest last, bounded. */
+  readonly deadLetters?: readonly DeadLetter[];
 }
 
 export interface Rollout {
