@@ -93,7 +93,16 @@ export function createReconcileHandler(deps: StepDeps & { readonly metrics: Metr
     }
     const stepLog = log.child({ rollout: `${ref.namespace}/${ref.name}` });
     const end = deps.metrics.stepSeconds.startTimer();
-    const outcome = await reconcileStep(deps, ref);
+    const notes = {
+      eventNotRecorded: (error: unknown, note: { event: string; transition: number }) => {
+        deps.metrics.kubernetesEventsFailed.inc();
+        stepLog.warn(
+          { err: error, event: note.event, transition: note.transition },
+          'Kubernetes Event not recorded (the step went on)',
+        );
+      },
+    };
+    const outcome = await reconcileStep({ ...deps, notes }, ref);
     end();
     deps.metrics.steps.inc({ outcome: outcome.kind });
     countDelivery(deps.metrics, `${ref.namespace}/${ref.name}`, outcome);

@@ -15,6 +15,7 @@ import type {
   Fence,
   RolloutRef,
   RolloutStore,
+  TransitionNote,
   TransitionRecorder,
   World,
 } from '../ports.ts';
@@ -31,6 +32,13 @@ export interface StepDeps {
   readonly recorder?: TransitionRecorder;
   /** CDEvents: where they go and what they say about their origin. Without it none are recorded. */
   readonly events?: { readonly sink: EventSink; readonly config: EventConfig };
+  /** Told about side notes that could not be written (Kubernetes Events): log and count. */
+  readonly notes?: StepNotes;
+}
+
+/** Side notes are best effort: a failure is told here and never fails the step. */
+export interface StepNotes {
+  eventNotRecorded(error: unknown, note: TransitionNote): void;
 }
 
 /** What a step did, for logs, metrics and tests. */
@@ -84,6 +92,16 @@ async function commit(
   }
 }
 
+/** A Kubernetes Event, best effort: one that cannot be written is told and the step goes on. */
+async function recordNote(deps: StepDeps, ref: RolloutRef, note: TransitionNote): Promise<void> {
+  if (!deps.recorder) return;
+  try {
+    await deps.recorder.record(ref, note);
+  } catch (error) {
+    deps.notes?.eventNotRecorded(error, note);
+  }
+}
+
 /** The plan's actions, one after another: their order is what keeps traffic safe. */
 async function applyInOrder(
   deps: StepDeps,
@@ -96,10 +114,11 @@ async function applyInOrder(
     for (const action of p.actions) await deps.world.apply(action, fence, spec);
   } catch (error) {
     // What needs a person (a missing AnalysisTemplate, a refused object) is told on the Rollout.
-    if (error instanceof StalledError && deps.recorder) {
-      const note = { uid: fence.uid, transition: fence.transition, event: 'action-failed' };
-      await deps.recorder.record(fence.rollout, {
-        ...note,
+    if (error instanceof StalledError) {
+      await recordNote(deps, fence.rollout, {
+        uid: fence.uid,
+        transition: fence.transition,
+        event: 'action-failed',
         message: error.message,
         at: deps.clock.now(),
       });
@@ -132,8 +151,8 @@ async function recordTransition(
   p: Plan,
 ): Promise<void> {
   const last = p.nextStatus.history?.at(-1);
-  if (!deps.recorder || !p.event || !last) return;
-  await deps.recorder.record(ref, {
+  if (!p.event || !last) return;
+  await recordNote(deps, ref, {
     uid,
     transition: last.transition,
     event: last.event,
@@ -208,15 +227,18 @@ export async function reconcileStep(deps: StepDeps, ref: RolloutRef): Promise<St
   const committed = await commit(deps, ref, metadata.resourceVersion, p);
   if (typeof committed !== 'string') return committed;
   const fence = { rollout: ref, uid: metadata.uid, transition: p.nextStatus.transition ?? 0 };
-  // The Event is a side note: it is written while the world changes, not before.
-  await Promise.all([
+  // The Event is a side note written while the world changes; it never fails the step.
+  const [applied] = await Promise.allSettled([
     applyInOrder(deps, p, fence, spec),
     recordTransition(deps, ref, metadata.uid, p),
   ]);
-  await measureRuns(deps, ref, observed, now);
+  if (applied.status === 'fulfilled') await measureRuns(deps, ref, observed, now);
+  // What the commit recorded is delivered even when the world could not be changed: the
+  // transition happened (the next step heals the world), and its story must not wait on it.
   const delivery = await deliverOutbox(deps, ref, committed, p.nextStatus);
   const relabel = isActiveLabelled(raw) !== p.active;
   if (relabel) await deps.rollouts.setActive(ref, p.active);
+  if (applied.status === 'rejected') throw applied.reason;
   const wrote = p.statusChanged || p.actions.length > 0 || relabel;
   const extra = delivery ? { delivery } : {};
   return wrote
