@@ -32,13 +32,30 @@ export interface RolloutStore {
    * Returns the new resourceVersion.
    */
   commitStatus(ref: RolloutRef, resourceVersion: string, status: RolloutStatus): Promise<string>;
-  /** Sets or clears the label the tick uses to find rollouts that need visiting. */
-  setActive(ref: RolloutRef, active: boolean): Promise<void>;
+  /**
+   * Changes the metadata KULTA owns on the Rollout: the label the tick uses to find rollouts that
+   * need visiting, and KULTA's finalizer (a removal only takes the entry it was read at).
+   */
+  patchMetadata(ref: RolloutRef, change: MetadataChange): Promise<void>;
   /**
    * Rollouts (metadata name, namespace, generation, labels; status.observedGeneration), optionally
    * filtered by a label selector; across namespaces when ns unset.
    */
   list(options: { namespace?: string; labelSelector?: string }): Promise<unknown[]>;
+}
+
+/** A change of the Rollout's own metadata; what is absent stays as it is. */
+export interface MetadataChange {
+  /** Sets (true) or clears (false) the kulta.io/active label. */
+  readonly active?: boolean;
+  /** Adds or removes `name` in metadata.finalizers, which read `current` when the step began. */
+  readonly finalizer?: {
+    readonly action: 'add' | 'remove';
+    readonly name: string;
+    readonly current: readonly string[];
+    /** The resourceVersion `current` was read at (adding to an absent list is conditional on it). */
+    readonly resourceVersion: string;
+  };
 }
 
 /** One transition, as a person reads it in `kubectl describe`. */

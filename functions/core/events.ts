@@ -282,12 +282,13 @@ export function cdeventsFor(facts: TransitionFacts): CDEvent[] {
 }
 
 /**
- * service.removed for a deleted Rollout, from its last state (the delete event's object). The
- * counter after its last transition keeps the id deterministic across redeliveries.
+ * service.removed for a deleted Rollout, from its last state. The counter after its last
+ * transition keeps the id deterministic across redeliveries, and `timestamp` is the deletion's
+ * own time (metadata.deletionTimestamp), never the time of sending, so a resend is the same event.
  */
 export function removalEvent(
   parsed: { metadata: RolloutMeta; status: RolloutStatus },
-  now: string,
+  timestamp: string,
   config: EventConfig,
 ): CDEvent {
   const { metadata, status } = parsed;
@@ -295,7 +296,7 @@ export function removalEvent(
   return serviceRemoved({
     rollout: { namespace: metadata.namespace, name: metadata.name, uid: metadata.uid },
     counter: (status.transition ?? 0) + 1,
-    timestamp: now,
+    timestamp,
     source: config.source,
     environment: { id: config.environmentId(metadata.namespace) },
     chainId: deriveChainId(metadata.uid, hash),

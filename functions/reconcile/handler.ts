@@ -1,6 +1,7 @@
 // The reconcile function's event handler: which Rollout an event is about, then one step.
 import type { RolloutRef } from '../ports.ts';
 import { removalEvent } from '../core/events.ts';
+import { removedEvent } from '../core/removal.ts';
 import { MalformedObjectError, parseMetadata, parseStatus } from '../core/rollout/parse.ts';
 import { InvalidInputError, TransientError } from '../runtime/errors.ts';
 import type { Incoming } from '../runtime/incoming.ts';
@@ -46,6 +47,7 @@ export function rolloutFor(event: Incoming): RolloutRef | undefined {
 async function announceRemoval(
   deps: StepDeps,
   object: Record<string, unknown>,
+  time: string,
   log: Logger,
 ): Promise<void> {
   if (!deps.events) return;
@@ -57,7 +59,9 @@ async function announceRemoval(
       throw new InvalidInputError(error.message, { cause: error });
     throw error;
   }
-  const event = removalEvent(parsed, deps.clock.now(), deps.events.config);
+  // A Rollout that carried KULTA's finalizer told its removal before it went.
+  if ((parsed.status.history ?? []).some((h) => h.event === removedEvent)) return;
+  const event = removalEvent(parsed, parsed.metadata.deletionTimestamp ?? time, deps.events.config);
   const report = await deps.events.sink.deliver([event]);
   const failure = report.failed[0];
   if (failure)
@@ -71,7 +75,8 @@ async function announceRemoval(
 }
 
 function countDelivery(metrics: Metrics, rollout: string, outcome: StepOutcome): void {
-  if (outcome.kind !== 'applied' && outcome.kind !== 'noop') return;
+  if (outcome.kind !== 'applied' && outcome.kind !== 'noop' && outcome.kind !== 'removing') return;
+  if (outcome.kind === 'removing') metrics.cdeventsDropped.inc(outcome.dropped);
   const { delivery } = outcome;
   if (!delivery) return;
   metrics.cdeventsSent.inc(delivery.sent);
@@ -83,7 +88,7 @@ function countDelivery(metrics: Metrics, rollout: string, outcome: StepOutcome):
 export function createReconcileHandler(deps: StepDeps & { readonly metrics: Metrics }) {
   return async (event: Incoming, log: Logger): Promise<void> => {
     if (event.kind === 'resource' && event.action === 'delete' && event.objectKind === 'Rollout') {
-      await announceRemoval(deps, event.object, log);
+      await announceRemoval(deps, event.object, event.time ?? deps.clock.now(), log);
       return;
     }
     const ref = rolloutFor(event);

@@ -21,6 +21,8 @@ export type Incoming =
       readonly name: string;
       readonly object: Record<string, unknown>;
       readonly id: string;
+      /** The CloudEvent's time, when it has one (the same on every redelivery). */
+      readonly time?: string;
     }
   /** The tick asks for one rollout to be reconciled. */
   | { readonly kind: 'due'; readonly namespace: string; readonly name: string; readonly id: string }
@@ -135,6 +137,7 @@ function resourceEvent(
     ),
     name: kubeName(event.name ?? metadata.name, 'extension "name"', event, 'name'),
     object,
+    ...(typeof event.time === 'string' ? { time: event.time } : {}),
   };
 }
 

@@ -10,6 +10,7 @@ export interface Metrics {
   readonly cdeventsSent: Counter;
   readonly cdeventsFailed: Counter;
   readonly cdeventsDeadLettered: Counter;
+  readonly cdeventsDropped: Counter;
   readonly kubernetesEventsFailed: Counter;
   readonly cdeventsPending: Gauge<'rollout'>;
 }
@@ -56,6 +57,11 @@ export function createMetrics(options: { defaults: boolean }): Metrics {
     cdeventsDeadLettered: new Counter({
       name: 'kulta_cdevents_dead_lettered_total',
       help: 'CDEvents the sink refused for good (400, 413, 415, 422), moved to status.deadLetters',
+      registers: [registry],
+    }),
+    cdeventsDropped: new Counter({
+      name: 'kulta_cdevents_dropped_total',
+      help: 'CDEvents a deleted Rollout still held when its grace for the sink ran out (lost)',
       registers: [registry],
     }),
     kubernetesEventsFailed: new Counter({

@@ -5,6 +5,7 @@ import { finishedRunPhases } from '../core/canary/analysis.ts';
 import type { Observed } from '../core/observed.ts';
 import { pendingRestart } from '../core/restart.ts';
 import { settleOutbox } from '../core/outbox.ts';
+import { cdeventsFinalizer, mayRelease, planRemoval } from '../core/removal.ts';
 import type { RolloutSpec, RolloutStatus } from '../core/rollout/types.ts';
 import { MalformedObjectError, parseRollout, type ParsedRollout } from '../core/rollout/parse.ts';
 import type { EventConfig } from '../core/events.ts';
@@ -13,6 +14,7 @@ import type {
   Clock,
   EventSink,
   Fence,
+  MetadataChange,
   RolloutRef,
   RolloutStore,
   TransitionNote,
@@ -55,7 +57,17 @@ export type StepOutcome =
       readonly delivery?: Delivery;
     }
   /** Another writer changed the Rollout first; its change triggers the next step. */
-  | { readonly kind: 'conflict'; readonly message: string };
+  | { readonly kind: 'conflict'; readonly message: string }
+  /**
+   * The Rollout is being deleted: its outbox (with service.removed) was delivered; `released`
+   * when KULTA's finalizer was removed, `dropped` events the sink never took within the grace.
+   */
+  | {
+      readonly kind: 'removing';
+      readonly released: boolean;
+      readonly dropped: number;
+      readonly delivery?: Delivery;
+    };
 
 /** What happened to the outbox in this step: events accepted, refused, and still waiting. */
 export interface Delivery {
@@ -81,7 +93,7 @@ async function commit(
   deps: StepDeps,
   ref: RolloutRef,
   resourceVersion: string,
-  p: Plan,
+  p: Pick<Plan, 'statusChanged' | 'nextStatus'>,
 ): Promise<string | StepOutcome> {
   if (!p.statusChanged) return resourceVersion;
   try {
@@ -171,9 +183,9 @@ async function deliverOutbox(
   ref: RolloutRef,
   resourceVersion: string,
   status: RolloutStatus,
-): Promise<Delivery | undefined> {
+): Promise<{ delivery?: Delivery; resourceVersion: string }> {
   const outbox = status.outbox ?? [];
-  if (!deps.events || outbox.length === 0) return undefined;
+  if (!deps.events || outbox.length === 0) return { resourceVersion };
   const report = await deps.events.sink.deliver(outbox);
   const next = normalizeStatus(settleOutbox(status, report, deps.clock.now()));
   const delivery = {
@@ -182,13 +194,28 @@ async function deliverOutbox(
     failed: report.failed.length,
     pending: next.outbox?.length ?? 0,
   };
-  if (delivery.sent + delivery.deadLettered === 0) return delivery;
+  if (delivery.sent + delivery.deadLettered === 0) return { delivery, resourceVersion };
   try {
-    await deps.rollouts.commitStatus(ref, resourceVersion, next);
+    return {
+      delivery,
+      resourceVersion: await deps.rollouts.commitStatus(ref, resourceVersion, next),
+    };
+  } catch (error) {
+    if (!(error instanceof ConflictError)) throw error;
+    return { delivery, resourceVersion };
+  }
+}
+
+/**
+ * Changes KULTA's own metadata. Losing a race for the finalizer is harmless: the write that won
+ * triggers another step, which tries again.
+ */
+async function patchMetadata(deps: StepDeps, ref: RolloutRef, change: MetadataChange) {
+  try {
+    await deps.rollouts.patchMetadata(ref, change);
   } catch (error) {
     if (!(error instanceof ConflictError)) throw error;
   }
-  return delivery;
 }
 
 function parse(raw: unknown): ParsedRollout {
@@ -215,11 +242,72 @@ async function observeWorld(
   return deps.world.observe(ref, parsed.metadata.uid, spec, restartBefore);
 }
 
+/** KULTA's finalizer as a metadata change, when the step must add or remove it. */
+function finalizerChange(
+  parsed: ParsedRollout,
+  action: 'add' | 'remove',
+  resourceVersion: string,
+): MetadataChange['finalizer'] {
+  const current = parsed.metadata.finalizers;
+  return { action, name: cdeventsFinalizer, current, resourceVersion };
+}
+
+/**
+ * A deleted Rollout's step: record service.removed (stamped with the deletion), deliver the
+ * outbox, and let the object go once the sink has everything, or once the grace has passed.
+ */
+async function removalStep(
+  deps: StepDeps,
+  ref: RolloutRef,
+  raw: unknown,
+  parsed: ParsedRollout,
+): Promise<StepOutcome> {
+  if (!parsed.metadata.finalizers.includes(cdeventsFinalizer)) return { kind: 'gone' };
+  const now = deps.clock.now();
+  const removal = planRemoval(parsed, now, deps.events?.config);
+  const resourceVersion = await commit(deps, ref, parsed.metadata.resourceVersion, removal);
+  if (typeof resourceVersion !== 'string') return resourceVersion;
+  const { delivery, resourceVersion: latest } = await deliverOutbox(
+    deps,
+    ref,
+    resourceVersion,
+    removal.nextStatus,
+  );
+  const pending = delivery?.pending ?? removal.nextStatus.outbox?.length ?? 0;
+  const released = mayRelease(parsed, pending, now);
+  if (released) {
+    await patchMetadata(deps, ref, { finalizer: finalizerChange(parsed, 'remove', latest) });
+  } else if (!isActiveLabelled(raw)) {
+    // The tick comes back to retry the delivery (and to release the Rollout after the grace).
+    await patchMetadata(deps, ref, { active: true });
+  }
+  const extra = delivery ? { delivery } : {};
+  return { kind: 'removing', released, dropped: released ? pending : 0, ...extra };
+}
+
+/** The metadata this step changes: the active label, and the finalizer on a first visit. */
+function metadataChange(
+  deps: StepDeps,
+  raw: unknown,
+  parsed: ParsedRollout,
+  step: { readonly active: boolean; readonly resourceVersion: string },
+): MetadataChange | undefined {
+  const { active, resourceVersion } = step;
+  const relabel = isActiveLabelled(raw) !== active;
+  const adopt =
+    deps.events !== undefined && !parsed.metadata.finalizers.includes(cdeventsFinalizer);
+  if (!relabel && !adopt) return undefined;
+  return {
+    ...(relabel ? { active } : {}),
+    ...(adopt ? { finalizer: finalizerChange(parsed, 'add', resourceVersion) } : {}),
+  };
+}
+
 export async function reconcileStep(deps: StepDeps, ref: RolloutRef): Promise<StepOutcome> {
   const raw = await deps.rollouts.get(ref);
   if (raw === undefined) return { kind: 'gone' };
   const parsed = parse(raw);
-  if (parsed.metadata.deleting) return { kind: 'gone' };
+  if (parsed.metadata.deleting) return removalStep(deps, ref, raw, parsed);
   const { spec, metadata } = parsed;
   const now = deps.clock.now();
   const observed = await observeWorld(deps, ref, parsed, now);
@@ -235,11 +323,15 @@ export async function reconcileStep(deps: StepDeps, ref: RolloutRef): Promise<St
   if (applied.status === 'fulfilled') await measureRuns(deps, ref, observed, now);
   // What the commit recorded is delivered even when the world could not be changed: the
   // transition happened (the next step heals the world), and its story must not wait on it.
-  const delivery = await deliverOutbox(deps, ref, committed, p.nextStatus);
-  const relabel = isActiveLabelled(raw) !== p.active;
-  if (relabel) await deps.rollouts.setActive(ref, p.active);
+  const { delivery, resourceVersion } = await deliverOutbox(deps, ref, committed, p.nextStatus);
+  const change = metadataChange(deps, raw, parsed, { active: p.active, resourceVersion });
+  if (change) await patchMetadata(deps, ref, change);
   if (applied.status === 'rejected') throw applied.reason;
-  const wrote = p.statusChanged || p.actions.length > 0 || relabel;
+  return outcomeOf(p, change !== undefined, delivery);
+}
+
+function outcomeOf(p: Plan, patched: boolean, delivery: Delivery | undefined): StepOutcome {
+  const wrote = p.statusChanged || p.actions.length > 0 || patched;
   const extra = delivery ? { delivery } : {};
   return wrote
     ? { kind: 'applied', plan: p, committed: p.statusChanged, ...extra }

@@ -47,6 +47,7 @@ describe('apiServerEvent', () => {
       namespace: 'shop',
       name: 'web',
       object: rollout,
+      time: expect.any(String) as string,
     });
   });
 

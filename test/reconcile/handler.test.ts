@@ -123,7 +123,7 @@ describe('the reconcile function', () => {
         return Promise.resolve(undefined);
       },
       commitStatus: unexpected,
-      setActive: unexpected,
+      patchMetadata: unexpected,
       list: unexpected,
     };
     const world: World = { observe: unexpected, apply: unexpected };

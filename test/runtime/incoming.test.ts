@@ -49,6 +49,7 @@ describe('ApiServerSource resource events', () => {
       namespace: 'shop',
       name: 'web',
       object: rollout,
+      time: expect.any(String) as string,
     });
   });
 
@@ -73,6 +74,7 @@ describe('ApiServerSource resource events', () => {
       namespace: 'shop',
       name: 'web-abc',
       object: rs,
+      time: expect.any(String) as string,
     });
   });
 

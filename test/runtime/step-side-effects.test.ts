@@ -1,13 +1,17 @@
 // A step's side effects run to completion on their own: a Kubernetes Event that cannot be
 // written is told and never fails the step; a world that cannot be changed still gets the
-// commit's CDEvents delivered before the step reports its failure.
+// commit's CDEvents delivered before the step reports its failure; KULTA's finalizer keeps a
+// deleted Rollout until its CDEvents reached the sink (or the grace ran out).
 import { describe, expect, it } from 'vitest';
 import { plan } from '../../functions/core/plan.ts';
+import { cdeventsFinalizer, removalGraceSeconds } from '../../functions/core/removal.ts';
+import type { JsonObject, RolloutStatus } from '../../functions/core/rollout/types.ts';
 import { parseRollout } from '../../functions/core/rollout/parse.ts';
 import type { RolloutRef } from '../../functions/ports.ts';
 import { TransientError } from '../../functions/runtime/errors.ts';
 import { reconcileStep } from '../../functions/runtime/step.ts';
 import { aRollout, aWorld } from '../fixtures/rollout-builder.ts';
+import { Simulation } from '../support/simulated-world.ts';
 import { eventConfig, fakes } from '../support/step-fakes.ts';
 
 const ref: RolloutRef = { namespace: 'shop', name: 'web' };
@@ -49,5 +53,85 @@ describe('a world that cannot be changed', () => {
     await expect(reconcileStep(deps, ref)).rejects.toBe(failure);
     expect(calls.filter((c) => c.port === 'deliver')).toEqual([{ port: 'deliver', ids }]);
     expect(calls.filter((c) => c.port === 'commitStatus')).toHaveLength(2);
+  });
+});
+
+describe("KULTA's finalizer", () => {
+  const deletedAt = '2026-03-01T10:00:00.000Z';
+
+  function deleting(extra: JsonObject = {}): JsonObject {
+    const sim = new Simulation(aRollout().build(), eventConfig);
+    sim.sinkUp = false;
+    sim.settle();
+    const metadata = sim.object.metadata as JsonObject;
+    return {
+      ...sim.object,
+      metadata: { ...metadata, deletionTimestamp: deletedAt, finalizers: [cdeventsFinalizer] },
+      ...extra,
+    };
+  }
+
+  it('is added on the first step when CDEvents are recorded', async () => {
+    const { raw, observed } = firstRevision();
+    const { deps, calls } = fakes({ raw, observed, now, accept: (x) => x });
+    await reconcileStep(deps, ref);
+    expect(calls.filter((c) => c.port === 'finalizer')).toEqual([
+      { port: 'finalizer', ref, action: 'add', current: [] },
+    ]);
+  });
+
+  it('is not added without an event sink', async () => {
+    const { raw, observed } = firstRevision();
+    const { deps, calls } = fakes({ raw, observed, now });
+    await reconcileStep(deps, ref);
+    expect(calls.filter((c) => c.port === 'finalizer')).toEqual([]);
+  });
+
+  it('holds a deleted Rollout while the sink takes nothing, and the tick comes back', async () => {
+    const raw = deleting();
+    const { deps, calls } = fakes({ raw, now: '2026-03-01T10:01:00.000Z', accept: () => [] });
+    const outcome = await reconcileStep(deps, ref);
+    expect(outcome).toMatchObject({ kind: 'removing', released: false, dropped: 0 });
+    const [commit] = calls.filter((c) => c.port === 'commitStatus');
+    const status = (commit as { status: RolloutStatus } | undefined)?.status;
+    expect(status?.outbox?.at(-1)?.context.type).toMatch(/service\.removed/);
+    expect(status?.outbox?.at(-1)?.context.timestamp).toBe(deletedAt);
+    expect(calls.filter((c) => c.port === 'finalizer')).toEqual([]);
+    expect(calls).toContainEqual({ port: 'setActive', ref, active: true });
+  });
+
+  it('lets it go once the sink took the outbox and service.removed', async () => {
+    const raw = deleting();
+    const pending = ((raw.status as RolloutStatus).outbox ?? []).length;
+    expect(pending).toBeGreaterThan(0);
+    const { deps, calls } = fakes({ raw, now: '2026-03-01T10:01:00.000Z', accept: (x) => x });
+    const outcome = await reconcileStep(deps, ref);
+    expect(outcome).toMatchObject({
+      kind: 'removing',
+      released: true,
+      dropped: 0,
+      delivery: { sent: pending + 1, pending: 0 },
+    });
+    expect(calls.filter((c) => c.port === 'finalizer')).toEqual([
+      { port: 'finalizer', ref, action: 'remove', current: [cdeventsFinalizer] },
+    ]);
+  });
+
+  it('lets it go after the grace when the sink is gone for good, counting what was lost', async () => {
+    const raw = deleting();
+    const late = new Date(Date.parse(deletedAt) + removalGraceSeconds * 1000).toISOString();
+    const { deps, calls } = fakes({ raw, now: late, accept: () => [] });
+    const outcome = await reconcileStep(deps, ref);
+    expect(outcome).toMatchObject({ kind: 'removing', released: true });
+    expect((outcome as { dropped: number }).dropped).toBeGreaterThan(0);
+    expect(calls.filter((c) => c.port === 'finalizer')).toHaveLength(1);
+  });
+
+  it('a deleted Rollout without it is gone: nothing is read or written', async () => {
+    const raw = deleting();
+    const metadata = { ...(raw.metadata as JsonObject), finalizers: [] };
+    const { deps, calls } = fakes({ raw: { ...raw, metadata }, now, accept: (x) => x });
+    expect(await reconcileStep(deps, ref)).toEqual({ kind: 'gone' });
+    expect(calls.map((c) => c.port)).toEqual(['get']);
   });
 });

@@ -1,12 +1,43 @@
 // Clients for integration tests, and a throwaway namespace per test file.
 import { randomBytes } from 'node:crypto';
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { inject } from 'vitest';
+import { cdeventsFinalizer } from '../../functions/core/removal.ts';
 import { kubeClients, loadKubeConfigFile, type TestKube } from './clients.ts';
 
 export type { TestKube };
 
 export function testKube(): TestKube {
   return kubeClients(loadKubeConfigFile(inject('kubeconfig')));
+}
+
+/**
+ * Lets the namespace's Rollouts go without KULTA: its finalizer (kulta.io/cdevents) waits for a
+ * running KULTA to deliver their last CDEvents, and a test's runner is already stopped, so the
+ * namespace would stay Terminating and later files' runners would find its Rollouts.
+ */
+async function releaseRollouts(kube: TestKube, namespace: string): Promise<void> {
+  const list = (await kube.custom.listNamespacedCustomObject({
+    group: 'kulta.io',
+    version: 'v1alpha1',
+    plural: 'rollouts',
+    namespace,
+  })) as { items: { metadata: { name: string; finalizers?: string[] } }[] };
+  for (const item of list.items) {
+    const finalizers = item.metadata.finalizers ?? [];
+    if (!finalizers.includes(cdeventsFinalizer)) continue;
+    await kube.custom.patchNamespacedCustomObject(
+      {
+        group: 'kulta.io',
+        version: 'v1alpha1',
+        plural: 'rollouts',
+        namespace,
+        name: item.metadata.name,
+        body: { metadata: { finalizers: finalizers.filter((f) => f !== cdeventsFinalizer) } },
+      },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+  }
 }
 
 /** Creates a namespace with a unique name; returns it and a function that deletes it. */
@@ -19,6 +50,7 @@ export async function tempNamespace(
   return {
     name,
     remove: async () => {
+      await releaseRollouts(kube, name);
       await kube.core.deleteNamespace({ name });
     },
   };

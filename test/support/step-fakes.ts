@@ -29,6 +29,12 @@ export type Call =
     }
   | { readonly port: 'setActive'; readonly ref: RolloutRef; readonly active: boolean }
   | {
+      readonly port: 'finalizer';
+      readonly ref: RolloutRef;
+      readonly action: 'add' | 'remove';
+      readonly current: readonly string[];
+    }
+  | {
       readonly port: 'apply';
       readonly action: Action;
       readonly fence: Fence;
@@ -91,8 +97,13 @@ export function fakes(options: FakeOptions): { deps: StepDeps; calls: Call[] } {
       calls.push({ port: 'commitStatus', ref, resourceVersion, status });
       return options.commitError ? Promise.reject(options.commitError) : Promise.resolve('101');
     },
-    setActive: (ref, active) => {
-      calls.push({ port: 'setActive', ref, active });
+    patchMetadata: (ref, change) => {
+      if (change.finalizer) {
+        const { action, current } = change.finalizer;
+        calls.push({ port: 'finalizer', ref, action, current });
+      }
+      if (change.active !== undefined)
+        calls.push({ port: 'setActive', ref, active: change.active });
       return Promise.resolve();
     },
     list: () => Promise.reject(new Error('a step never lists')),
@@ -124,4 +135,3 @@ export function fakes(options: FakeOptions): { deps: StepDeps; calls: Call[] } {
   const recording = options.recordError === undefined ? {} : { recorder, notes };
   return { deps: { clock, rollouts, world, ...events, ...recording }, calls };
 }
-

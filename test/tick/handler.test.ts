@@ -35,7 +35,7 @@ function store(active: Listed[], all: Listed[]): { rollouts: RolloutStore; lists
       },
       get: unexpected,
       commitStatus: unexpected,
-      setActive: unexpected,
+      patchMetadata: unexpected,
     },
   };
 }

@@ -8,8 +8,9 @@ import {
 } from '@kubernetes/client-node';
 import { activeLabel } from '../../core/rollout/types.ts';
 import type { RolloutStatus } from '../../core/rollout/types.ts';
-import type { RolloutRef, RolloutStore } from '../../ports.ts';
-import { classify, isNotFound } from './errors.ts';
+import type { MetadataChange, RolloutRef, RolloutStore } from '../../ports.ts';
+import { ConflictError } from '../../runtime/errors.ts';
+import { classify, isNotFound, statusCode } from './errors.ts';
 
 export const rolloutApi = { group: 'kulta.io', version: 'v1alpha1', plural: 'rollouts' } as const;
 
@@ -55,19 +56,83 @@ export class KubernetesRolloutStore implements RolloutStore {
     }
   }
 
-  async setActive(ref: RolloutRef, active: boolean): Promise<void> {
+  /**
+   * The finalizer first (its add may be conditional on the resourceVersion the step ended at),
+   * then the label, which is unconditional; a lost race for the finalizer is reported last.
+   */
+  async patchMetadata(ref: RolloutRef, change: MetadataChange): Promise<void> {
+    let lost: ConflictError | undefined;
+    try {
+      if (change.finalizer) await this.#patchFinalizers(ref, change.finalizer);
+    } catch (error) {
+      if (!(error instanceof ConflictError)) {
+        this.#failed(ref, error);
+        return;
+      }
+      lost = error;
+    }
+    try {
+      if (change.active !== undefined) {
+        await this.#api.patchNamespacedCustomObject(
+          {
+            ...rolloutApi,
+            ...ref,
+            body: { metadata: { labels: { [activeLabel]: change.active ? 'true' : null } } },
+          },
+          setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+        );
+      }
+    } catch (error) {
+      this.#failed(ref, error);
+    }
+    if (lost) throw lost;
+  }
+
+  #failed(ref: RolloutRef, error: unknown): void {
+    if (isNotFound(error)) return;
+    throw classify(error, `patching the metadata of Rollout ${ref.namespace}/${ref.name}`);
+  }
+
+  /**
+   * A JSON Patch that cannot take anyone else's finalizer: a removal tests the entry it removes,
+   * an add to an absent list tests the resourceVersion it was read at (a 409/422 means the
+   * object changed: the next step reads it again).
+   */
+  async #patchFinalizers(
+    ref: RolloutRef,
+    f: NonNullable<MetadataChange['finalizer']>,
+  ): Promise<void> {
+    const index = f.current.indexOf(f.name);
+    const rv = { op: 'test', path: '/metadata/resourceVersion', value: f.resourceVersion };
+    let ops: object[];
+    if (f.action === 'remove') {
+      if (index < 0) return;
+      const path = `/metadata/finalizers/${String(index)}`;
+      ops = [
+        { op: 'test', path, value: f.name },
+        { op: 'remove', path },
+      ];
+    } else if (index >= 0) {
+      return;
+    } else {
+      ops =
+        f.current.length === 0
+          ? [rv, { op: 'add', path: '/metadata/finalizers', value: [f.name] }]
+          : [{ op: 'add', path: '/metadata/finalizers/-', value: f.name }];
+    }
     try {
       await this.#api.patchNamespacedCustomObject(
-        {
-          ...rolloutApi,
-          ...ref,
-          body: { metadata: { labels: { [activeLabel]: active ? 'true' : null } } },
-        },
-        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+        { ...rolloutApi, ...ref, body: ops },
+        setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
       );
     } catch (error) {
-      if (isNotFound(error)) return;
-      throw classify(error, `labelling Rollout ${ref.namespace}/${ref.name}`);
+      // A failed `test` answers 422: the finalizers changed since the read, as a 409 would say.
+      if (statusCode(error) === 422) {
+        throw new ConflictError(`finalizers of Rollout ${ref.namespace}/${ref.name} changed`, {
+          cause: error,
+        });
+      }
+      throw error;
     }
   }
 

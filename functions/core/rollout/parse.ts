@@ -53,6 +53,12 @@ export function parseMetadata(object: unknown): RolloutMeta {
     labels: stringMap(m.labels),
     annotations: stringMap(m.annotations),
     deleting: str(m.deletionTimestamp) !== undefined,
+    ...(str(m.deletionTimestamp) === undefined
+      ? {}
+      : { deletionTimestamp: str(m.deletionTimestamp) }),
+    finalizers: Array.isArray(m.finalizers)
+      ? m.finalizers.filter((f): f is string => typeof f === 'string')
+      : [],
   };
 }
 

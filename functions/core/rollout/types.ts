@@ -168,6 +168,9 @@ export interface RolloutMeta {
   readonly labels: Readonly<Record<string, string>>;
   readonly annotations: Readonly<Record<string, string>>;
   readonly deleting: boolean;
+  /** When the Rollout's deletion was asked for (metadata.deletionTimestamp). */
+  readonly deletionTimestamp?: string;
+  readonly finalizers: readonly string[];
 }
 
 export const Phase = {

@@ -335,6 +335,8 @@ describe('metadata', () => {
       labels: { 'kulta.io/active': 'true' },
       annotations: {},
       deleting: true,
+      deletionTimestamp: '2026-01-01T00:00:00Z',
+      finalizers: [],
     });
   });
 });

@@ -1,6 +1,7 @@
 // A broker stand-in for CDEvents: a real HTTP receiver on 127.0.0.1 that records every POST
 // (headers and CDEvent body) and answers as its mode says — accept (202), fail (503), stall
-// (never answers) — or is down altogether (listener closed: connection refused) for a while.
+// (never answers) — or is down altogether (listener closed: connection refused) for a while;
+// events of the types in `refuseTypes` are refused for good (422), as a strict consumer would.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { CDEvent } from '../../../functions/core/cdevents/index.ts';
@@ -13,6 +14,9 @@ export class Receiver {
   /** POSTs answered 503 in mode 'fail', and left unanswered in mode 'stall'. */
   failed = 0;
   stalled = 0;
+  /** CDEvent types answered 422 in mode 'accept' (recorded in `refused`, not `received`). */
+  refuseTypes = new Set<string>();
+  readonly refused: CDEvent[] = [];
   #server: Server | undefined;
   port = 0;
 
@@ -41,10 +45,13 @@ export class Receiver {
         res.writeHead(503).end();
         return;
       }
-      this.received.push({
-        headers: req.headers,
-        event: JSON.parse(Buffer.concat(chunks).toString()) as CDEvent,
-      });
+      const event = JSON.parse(Buffer.concat(chunks).toString()) as CDEvent;
+      if (this.refuseTypes.has(event.context.type)) {
+        this.refused.push(event);
+        res.writeHead(422, { 'content-type': 'text/plain' }).end('unknown CDEvent type');
+        return;
+      }
+      this.received.push({ headers: req.headers, event });
       res.writeHead(202).end();
     });
   }
