@@ -71,6 +71,12 @@ export type Action =
       readonly canaryService: string;
       readonly stableWeight: number;
       readonly canaryWeight: number;
+      /** The in-progress label: set to `value` (present) or removed; absent: not KULTA's business. */
+      readonly inProgressLabel?: {
+        readonly key: string;
+        readonly value: string;
+        readonly present: boolean;
+      };
     }
   /**
    * Make KULTA's header rules on an HTTPRoute exactly those of `routes` (none: remove them all),

@@ -38,6 +38,8 @@ export interface ObservedRoute {
   readonly canaryWeight: number | undefined;
   /** True when all rules carry the same weights for our backends. */
   readonly consistent: boolean;
+  /** The route's value of the in-progress label's key (undefined: not labelled). */
+  readonly inProgressLabel?: string;
   /** KULTA's header rules on the route; absent means none (a route read without looking). */
   readonly headerRoutes?: ObservedHeaderRoutes;
 }

@@ -54,6 +54,8 @@ export class SimulatedWorld {
     },
   };
   headerRecord: HeaderRecord = { rules: [], routes: [] };
+  /** The route's value of the in-progress label (undefined: not labelled). */
+  routeLabel: string | undefined;
 
   observed(): Observed {
     return {
@@ -76,6 +78,7 @@ export class SimulatedWorld {
           canaryWeight: this.routeExists ? this.route.canary : undefined,
           consistent: true,
           headerRoutes: observeHeaderRules(this.routeRules, simBackends, this.headerRecord),
+          ...(this.routeLabel === undefined ? {} : { inProgressLabel: this.routeLabel }),
         },
       ],
     };
@@ -155,8 +158,10 @@ export class SimulatedWorld {
   /** Weights; or, as the adapter does, KULTA's header rules edited by the core with a record. */
   #applyToRoute(action: Extract<Action, { kind: 'setRouteWeights' | 'setHeaderRoutes' }>): void {
     if (action.kind === 'setRouteWeights') {
-      if (this.routeExists)
-        this.route = { stable: action.stableWeight, canary: action.canaryWeight };
+      if (!this.routeExists) return;
+      this.route = { stable: action.stableWeight, canary: action.canaryWeight };
+      const label = action.inProgressLabel;
+      if (label) this.routeLabel = label.present ? label.value : undefined;
       return;
     }
     const owned = this.headerRecord.rules;

@@ -171,6 +171,9 @@ export class KubernetesWorld implements World {
           };
         }
         const w = readRouteWeights(route, { stableService, canaryService });
+        const key = routing.inProgressLabel?.key;
+        const labels = (route.metadata as { labels?: Record<string, string> } | undefined)?.labels;
+        const inProgressLabel = key === undefined ? undefined : labels?.[key];
         const headerRoutes = observedHeaderRoutes(route, { stableService, canaryService }, ref);
         return {
           namespace,
@@ -182,6 +185,7 @@ export class KubernetesWorld implements World {
           canaryWeight: w.canary,
           consistent: w.consistent,
           headerRoutes,
+          ...(inProgressLabel === undefined ? {} : { inProgressLabel }),
         };
       }),
     );
@@ -329,7 +333,10 @@ export class KubernetesWorld implements World {
     await retryOnConflict(`updating HTTPRoute ${namespace}/${name}`, async () => {
       const route = await this.#readRoute(namespace, name);
       if (!route) return;
-      const metadata = (route.metadata ?? {}) as { annotations?: Record<string, string> };
+      const metadata = (route.metadata ?? {}) as {
+        annotations?: Record<string, string>;
+        labels?: Record<string, string>;
+      };
       if (isFencedOut(metadata.annotations, fence)) return;
       const edited = withRouteWeights(
         route,
@@ -339,9 +346,32 @@ export class KubernetesWorld implements World {
       const annotations = { ...metadata.annotations, ...fenceAnnotations(fence) };
       const fenceUnchanged =
         metadata.annotations?.[fenceKey(fence)] === annotations[fenceKey(fence)];
-      if (!edited && fenceUnchanged) return;
-      const body = { ...(edited ?? route), metadata: { ...metadata, annotations } };
+      const labels = withInProgressLabel(metadata.labels, action.inProgressLabel);
+      if (!edited && fenceUnchanged && labels === metadata.labels) return;
+      const body = {
+        ...(edited ?? route),
+        metadata: { ...metadata, annotations, ...(labels ? { labels } : {}) },
+      };
+      if (!labels) delete (body.metadata as { labels?: unknown }).labels;
       await this.#custom.replaceNamespacedCustomObject({ ...routeApi, namespace, name, body });
     });
   }
+}
+
+/**
+ * The route's labels with the in-progress label set or removed as the action says; the same
+ * object when nothing changes (then nothing is written for it).
+ */
+export function withInProgressLabel(
+  labels: Record<string, string> | undefined,
+  label: Extract<Action, { kind: 'setRouteWeights' }>['inProgressLabel'],
+): Record<string, string> | undefined {
+  if (!label) return labels;
+  const current = labels?.[label.key];
+  if (label.present) {
+    return current === label.value ? labels : { ...labels, [label.key]: label.value };
+  }
+  if (current === undefined || !labels) return labels;
+  const rest = Object.fromEntries(Object.entries(labels).filter(([k]) => k !== label.key));
+  return Object.keys(rest).length > 0 ? rest : undefined;
 }

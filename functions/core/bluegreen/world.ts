@@ -63,7 +63,7 @@ export function deriveBlueGreenWorld(
     observed,
   );
   const weight = previewWeight(spec, status, now);
-  const routes = routeActions(spec, weight, observed);
+  const routes = routeActions(spec, weight, observed, weight > 0);
   // Traffic leaves the preview backend before the preview Service is re-pointed, and reaches it
   // before the active Service is; it returns to the active backend after the active Service moved.
   const previewRepointed = services.some(

@@ -171,25 +171,52 @@ export function serviceSelectorActions(targets: ServiceTargets, observed: Observ
   return actions;
 }
 
-/** Sets every route's split to `canaryWeight` for the second backend (canary, or preview). */
+/** The in-progress label as a route should carry it (undefined: disabled). */
+function wantedLabel(
+  routing: NonNullable<RolloutSpec['canary']['trafficRouting']>,
+  inProgress: boolean,
+): NonNullable<Extract<Action, { kind: 'setRouteWeights' }>['inProgressLabel']> | undefined {
+  const label = routing.inProgressLabel;
+  return label ? { ...label, present: inProgress } : undefined;
+}
+
+function routeInPlace(route: Observed['routes'][number], canaryWeight: number): boolean {
+  return (
+    route.consistent &&
+    route.canaryWeight === canaryWeight &&
+    route.stableWeight === 100 - canaryWeight
+  );
+}
+
+function labelInPlace(
+  route: Observed['routes'][number],
+  label: ReturnType<typeof wantedLabel>,
+): boolean {
+  if (!label) return true;
+  return label.present
+    ? route.inProgressLabel === label.value
+    : route.inProgressLabel === undefined;
+}
+
+/**
+ * Sets every route's split to `canaryWeight` for the second backend (canary, or preview), and
+ * its in-progress label while `inProgress` (a rollout moving traffic on it).
+ */
 export function routeActions(
   spec: RolloutSpec,
   canaryWeight: number,
   observed: Observed,
+  inProgress: boolean,
 ): Action[] {
   const routing = spec.canary.trafficRouting;
   const { stableService, canaryService } = spec.canary;
   if (!routing || !stableService || !canaryService) return [];
+  const label = wantedLabel(routing, inProgress);
   const actions: Action[] = [];
   for (const name of routing.httpRoutes) {
     const route = observed.routes.find((r) => r.name === name && r.namespace === routing.namespace);
     if (!route?.exists || !route.hasStable || !route.hasCanary) continue;
-    if (
-      route.consistent &&
-      route.canaryWeight === canaryWeight &&
-      route.stableWeight === 100 - canaryWeight
-    )
-      continue;
+    if (routeInPlace(route, canaryWeight) && labelInPlace(route, label)) continue;
     actions.push({
       kind: 'setRouteWeights',
       namespace: routing.namespace,
@@ -198,9 +225,16 @@ export function routeActions(
       canaryService,
       stableWeight: 100 - canaryWeight,
       canaryWeight,
+      ...(label ? { inProgressLabel: label } : {}),
     });
   }
   return actions;
+}
+
+/** A canary moves traffic while its revision runs (not aborted), or while weight is on it. */
+function canaryInProgress(status: RolloutStatus): boolean {
+  const running = status.currentPodHash !== status.stableRS && status.abortedAt === undefined;
+  return running || committedWeight(status) > 0;
 }
 
 export function isScaleUp(action: Action, observed: Observed): boolean {
@@ -226,7 +260,7 @@ export function deriveWorldActions(
   const services = serviceActions(rollout.spec, status, observed);
   // Header rules move with the weights: on abort both leave the canary before any scale-down.
   const routes = [
-    ...routeActions(rollout.spec, committedWeight(status), observed),
+    ...routeActions(rollout.spec, committedWeight(status), observed, canaryInProgress(status)),
     ...headerRouteActions(rollout.spec, status, observed),
   ];
   const canaryRepointed = services.some(

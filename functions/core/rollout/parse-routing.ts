@@ -55,6 +55,21 @@ export function parseRouting(
     namespace: str(plugin.namespace) ?? namespace,
     httpRoutes: [...new Set(httpRoutes)],
     ...headers,
+    inProgressLabel: parseInProgressLabel(plugin),
+  };
+}
+
+/** Argo's plugin defaults: rollouts.argoproj.io/gatewayapi-canary=in-progress, unless disabled. */
+export const defaultInProgressLabel = {
+  key: 'rollouts.argoproj.io/gatewayapi-canary',
+  value: 'in-progress',
+} as const;
+
+function parseInProgressLabel(plugin: JsonObject): GatewayApiRouting['inProgressLabel'] {
+  if (plugin.disableInProgressLabel === true) return undefined;
+  return {
+    key: str(plugin.inProgressLabelKey) ?? defaultInProgressLabel.key,
+    value: str(plugin.inProgressLabelValue) ?? defaultInProgressLabel.value,
   };
 }
 

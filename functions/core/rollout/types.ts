@@ -93,6 +93,12 @@ export interface GatewayApiRouting {
   readonly managedRoutes: readonly string[];
   /** The HTTPRoutes that take header routes: httpRoute, and httpRoutes with useHeaderRoutes. */
   readonly headerRoutes: readonly string[];
+  /**
+   * The label KULTA puts on each route while a rollout moves traffic on it, so GitOps tools can
+   * ignore the route meanwhile (Argo's plugin: rollouts.argoproj.io/gatewayapi-canary=in-progress);
+   * undefined with disableInProgressLabel.
+   */
+  readonly inProgressLabel: { readonly key: string; readonly value: string } | undefined;
 }
 
 export interface CanaryStrategy {

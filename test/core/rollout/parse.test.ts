@@ -265,38 +265,6 @@ describe('a valid spec', () => {
     ]);
   });
 
-  it.each<{ name: string; block: JsonObject; expected: object }>([
-    {
-      name: 'httpRoute alone, in the rollout namespace',
-      block: { httpRoute: 'a' },
-      expected: { namespace: 'shop', httpRoutes: ['a'], managedRoutes: [], headerRoutes: ['a'] },
-    },
-    {
-      name: 'httpRoutes alone',
-      block: { httpRoutes: [{ name: 'a' }, { name: 'b' }] },
-      expected: { namespace: 'shop', httpRoutes: ['a', 'b'], managedRoutes: [], headerRoutes: [] },
-    },
-    {
-      name: 'httpRoute and httpRoutes merged without duplicates',
-      block: { httpRoute: 'a', httpRoutes: [{ name: 'b' }, { name: 'a' }, { name: 'b' }] },
-      expected: {
-        namespace: 'shop',
-        httpRoutes: ['a', 'b'],
-        managedRoutes: [],
-        headerRoutes: ['a'],
-      },
-    },
-    {
-      name: 'routes in another namespace',
-      block: { httpRoute: 'a', namespace: 'edge' },
-      expected: { namespace: 'edge', httpRoutes: ['a'], managedRoutes: [], headerRoutes: ['a'] },
-    },
-  ])('reads the Gateway API plugin: $name', ({ block, expected }) => {
-    expect(specOf(aRollout().canary(routing(block)).build()).canary.trafficRouting).toEqual(
-      expected,
-    );
-  });
-
   it('has no trafficRouting when none is set', () => {
     expect(
       specOf(aRollout().withoutTrafficRouting().build()).canary.trafficRouting,
