@@ -29,8 +29,18 @@ export function toCloudEventAttributes(event: CDEvent): CloudEventAttributes {
 
 /**
  * The CloudEvent data: the whole CDEvent, so a receiver that ignores the ce-* headers (as CDviz
- * does) still gets a complete, valid CDEvent.
+ * does) still gets a complete, valid CDEvent. Serialized canonically (object keys sorted, absent
+ * fields left out), so a copy read back from the Rollout's status, where the apiserver returns
+ * keys in its own order, goes out byte for byte as the first send did.
  */
 export function toCloudEventData(event: CDEvent): string {
-  return JSON.stringify(event);
+  return JSON.stringify(sortedKeys(JSON.parse(JSON.stringify(event)) as unknown));
+}
+
+function sortedKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortedKeys);
+  if (value === null || typeof value !== 'object') return value;
+  const entries = Object.entries(value as Record<string, unknown>);
+  entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return Object.fromEntries(entries.map(([k, v]) => [k, sortedKeys(v)]));
 }

@@ -177,6 +177,19 @@ describe('CloudEvent form', () => {
     const built = event('service.upgraded');
     expect(JSON.parse(toCloudEventData(built))).toEqual(built);
   });
+
+  it('the data is the same bytes for a copy read back from status with its keys reordered', () => {
+    const built = event('service.rolledback');
+    const reversed = (value: unknown): unknown => {
+      if (Array.isArray(value)) return value.map(reversed);
+      if (value === null || typeof value !== 'object') return value;
+      const entries = Object.entries(value as Record<string, unknown>).reverse();
+      return Object.fromEntries(entries.map(([k, v]) => [k, reversed(v)]));
+    };
+    const readBack = reversed(JSON.parse(JSON.stringify(built))) as typeof built;
+    expect(JSON.stringify(readBack)).not.toBe(JSON.stringify(built));
+    expect(toCloudEventData(readBack)).toBe(toCloudEventData(built));
+  });
 });
 
 describe('input checks', () => {
