@@ -5,6 +5,7 @@
 // No gateway runs here, so the route object itself is what is asserted.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { headerRecordKey } from '../../functions/core/header-rules.ts';
+import { defaultInProgressLabel } from '../../functions/core/rollout/parse-routing.ts';
 import type { JsonObject, RolloutStatus } from '../../functions/core/rollout/types.ts';
 import { kubernetesDeps } from '../../functions/runtime/deps.ts';
 import { reconcileStep } from '../../functions/runtime/step.ts';
@@ -58,11 +59,17 @@ function asWrittenRef(ref: JsonObject): JsonObject {
   return ours ? without(ref, ['weight', 'group', 'kind']) : ref;
 }
 
-/** The route as a person wrote it: without KULTA's weights, defaults, rules, fence and record. */
+/**
+ * The route as a person wrote it: without KULTA's weights, defaults, rules, fence, record and
+ * in-progress label.
+ */
 function asWritten(route: JsonObject): unknown {
   const metadata = route.metadata as JsonObject;
   const annotations = Object.entries(annotationsOf(route)).filter(
     ([k]) => !k.startsWith('fence.kulta.io/') && !k.startsWith('headerroutes.kulta.io/'),
+  );
+  const labels = Object.entries((metadata.labels ?? {}) as Record<string, string>).filter(
+    ([k]) => k !== defaultInProgressLabel.key,
   );
   const rules = rulesOf(route)
     .filter((r) => nameOf(r)?.startsWith('kulta-') !== true)
@@ -70,8 +77,15 @@ function asWritten(route: JsonObject): unknown {
   return {
     ...route,
     metadata: {
-      ...without(metadata, ['resourceVersion', 'generation', 'managedFields', 'annotations']),
+      ...without(metadata, [
+        'resourceVersion',
+        'generation',
+        'managedFields',
+        'annotations',
+        'labels',
+      ]),
       ...(annotations.length > 0 ? { annotations: Object.fromEntries(annotations) } : {}),
+      ...(labels.length > 0 ? { labels: Object.fromEntries(labels) } : {}),
     },
     spec: { ...(route.spec as JsonObject), rules },
   };
