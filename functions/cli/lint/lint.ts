@@ -1,6 +1,6 @@
 // What `kulta lint` says about one object: the CRD's schema and rules (schema.ts) and the
 // controller's own checks (the same parse the reconciler runs), each problem once, by field.
-import { ExpressionError, parseExpression } from '../../core/analysis/expression.ts';
+import { ExpressionError, parseCondition } from '../../core/analysis/expression.ts';
 import { parseAnalysisRun } from '../../core/analysis/run.ts';
 import { parseSpec } from '../../core/rollout/parse.ts';
 import type { CrdCatalog } from './crds.ts';
@@ -49,7 +49,7 @@ function conditionProblems(object: Record<string, unknown>): Problem[] {
       const source = record(metric)[field];
       if (typeof source !== 'string' || source.trim() === '') return [];
       try {
-        parseExpression(source);
+        parseCondition(source);
         return [];
       } catch (error) {
         if (!(error instanceof ExpressionError)) throw error;
