@@ -4,15 +4,19 @@ import { ExpressionError, parseCondition } from '../../core/analysis/expression.
 import { parseAnalysisRun } from '../../core/analysis/run.ts';
 import { parseSpec } from '../../core/rollout/parse.ts';
 import type { CrdCatalog } from './crds.ts';
-import { unnamedRule, validateAgainstSchema, type Problem } from './schema.ts';
+import { withoutConsequences } from './consequences.ts';
+import { podTemplateProblems } from './pod-template.ts';
+import { childPath, unnamedRule, validateAgainstSchema, type Problem } from './schema.ts';
 
 export const kultaGroup = 'kulta.io';
 export const argoGroup = 'argoproj.io';
 
 export interface ObjectLint {
   readonly problems: Problem[];
+  /** What KULTA will not act on, though the apiserver accepts it (exit 0). */
+  readonly warnings: Problem[];
   readonly unchecked: string[];
-  /** Why the object was not checked (not a KULTA kind). */
+  /** Why the object was not checked (a kind of a group other than KULTA's and Argo's). */
   readonly skipped?: string;
 }
 
@@ -62,9 +66,12 @@ function conditionProblems(object: Record<string, unknown>): Problem[] {
 function controllerProblems(object: Record<string, unknown>, kind: string): Problem[] {
   if (kind === 'Rollout') {
     const namespace = record(object.metadata).namespace;
-    return parseSpec(object, typeof namespace === 'string' ? namespace : 'default').errors.map(
-      splitFieldMessage,
-    );
+    return [
+      ...parseSpec(object, typeof namespace === 'string' ? namespace : 'default').errors.map(
+        splitFieldMessage,
+      ),
+      ...podTemplateProblems(record(object.spec).template, 'spec.template'),
+    ];
   }
   const conditions = analysisKinds.has(kind) ? conditionProblems(object) : [];
   if (kind === 'AnalysisRun') {
@@ -91,18 +98,56 @@ function entryOf(apiVersion: string, kind: string, catalog: CrdCatalog, problems
   return kulta;
 }
 
+/** The kinds KULTA serves, for messages. */
+function servedKinds(catalog: CrdCatalog): string {
+  return [...new Set([...catalog.values()].map((e) => e.crd.kind))].sort().join(', ');
+}
+
+/** An object of KULTA's or Argo's group whose kind KULTA does not serve: a problem, not a skip. */
+function unservedKind(apiVersion: string, kind: string, catalog: CrdCatalog): ObjectLint {
+  const group = apiVersion.split('/')[0] ?? '';
+  const served = servedKinds(catalog);
+  const message =
+    group === kultaGroup
+      ? `${apiVersion} ${kind} is not a kind KULTA serves (it serves ${served}): the apiserver would answer "no matches for kind"`
+      : `${apiVersion} ${kind} has no KULTA equivalent (KULTA serves ${served}); remove it or keep it for Argo Rollouts`;
+  return { problems: [{ path: 'kind', message }], warnings: [], unchecked: [] };
+}
+
+const NOTIFICATIONS = 'notifications.argoproj.io/';
+
+/** Argo annotations KULTA does not act on: accepted by the apiserver, so warnings. */
+function annotationWarnings(object: Record<string, unknown>): Problem[] {
+  return Object.keys(record(record(object.metadata).annotations)).flatMap((key) => {
+    const path = childPath('metadata.annotations', key);
+    if (key.startsWith(NOTIFICATIONS)) {
+      const message =
+        'KULTA does not send Argo Rollouts notifications: it tells every rollout as CDEvents through the Knative Broker; subscribe with a Trigger (README, "CDEvents")';
+      return [{ path, message }];
+    }
+    if (/^([a-z0-9-]+\.)*argoproj\.io\//.test(key)) {
+      return [{ path, message: 'an Argo Rollouts annotation KULTA does not act on' }];
+    }
+    return [];
+  });
+}
+
 export function lintObject(value: unknown, catalog: CrdCatalog): ObjectLint {
   const object = record(value);
   const apiVersion = typeof object.apiVersion === 'string' ? object.apiVersion : '';
   const kind = typeof object.kind === 'string' ? object.kind : '';
   if (kind === '' || apiVersion === '') {
     const message = 'is not a Kubernetes object: it needs apiVersion and kind';
-    return { problems: [{ path: '(document)', message }], unchecked: [] };
+    return { problems: [{ path: '(document)', message }], warnings: [], unchecked: [] };
   }
   const problems: Problem[] = [];
   const entry = entryOf(apiVersion, kind, catalog, problems);
-  if (!entry)
-    return { problems, unchecked: [], skipped: `${apiVersion} ${kind} is not a KULTA kind` };
+  if (!entry) {
+    const group = apiVersion.split('/')[0];
+    if (group === kultaGroup || group === argoGroup) return unservedKind(apiVersion, kind, catalog);
+    const skipped = `${apiVersion} ${kind} is not a KULTA kind`;
+    return { problems, warnings: [], unchecked: [], skipped };
+  }
   if (typeof record(object.metadata).name !== 'string') {
     problems.push({ path: 'metadata.name', message: 'is required' });
   }
@@ -117,5 +162,9 @@ export function lintObject(value: unknown, catalog: CrdCatalog): ObjectLint {
   for (const p of controller) {
     if (!problems.some((s) => related(s.path, p.path))) problems.push(p);
   }
-  return { problems, unchecked: schema.unchecked };
+  return {
+    problems: withoutConsequences(problems),
+    warnings: annotationWarnings(object),
+    unchecked: schema.unchecked,
+  };
 }
