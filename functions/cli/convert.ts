@@ -4,7 +4,7 @@
 // support is listed with its field path.
 import { isMap, isScalar, type Document } from 'yaml';
 import type { OutputFormat } from './args.ts';
-import type { CliIo } from './cli.ts';
+import type { CliIo } from './io.ts';
 import type { CrdCatalog } from './lint/crds.ts';
 import { describeDocument, parseDocuments, type ParsedDocument } from './lint/documents.ts';
 import { loadCatalog } from './lint/lint-files.ts';

@@ -1,7 +1,7 @@
 // `kulta lint FILE...`: every document of every file through lintObject, reported by document
 // and field; exit 1 when anything is wrong.
 import type { OutputFormat } from '../args.ts';
-import type { CliIo } from '../cli.ts';
+import type { CliIo } from '../io.ts';
 import type { Paint } from '../paint.ts';
 import { ExitCode } from '../status.ts';
 import { findCrdDirectory, loadCrds, type CrdCatalog } from './crds.ts';
