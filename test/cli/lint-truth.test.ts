@@ -359,6 +359,20 @@ spec:
 `,
       ['spec.metrics[0].provider.web', 'spec.metrics[0]'],
     ],
+    [
+      'a refused operator in a condition is no refused feature: the metric still needs its interval',
+      `apiVersion: kulta.io/v1alpha1
+kind: AnalysisTemplate
+metadata: {name: t}
+spec:
+  metrics:
+  - name: m
+    count: 2
+    successCondition: "result matches '^2'"
+    provider: {prometheus: {query: up}}
+`,
+      ['spec.metrics[0]', 'spec.metrics[0].successCondition'],
+    ],
   ])('%s', (_name, text, paths) => {
     expect(lintObject(argo(text), catalog).problems.map((p) => p.path)).toEqual(paths);
   });

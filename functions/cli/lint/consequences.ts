@@ -4,7 +4,7 @@
 import type { Problem } from './schema.ts';
 
 /** The messages that refuse a feature KULTA does not implement (the CRDs' and the parse's words). */
-const REFUSAL = /\bis not supported\b|\bare not supported\b|\bnot supported (?:yet )?by KULTA\b/;
+const REFUSAL = /\bnot supported (?:yet )?by KULTA\b|\bis not supported: KULTA\b/;
 /** The messages that complain about something absent. */
 const ABSENCE = /^is required$|\bneeds\b/;
 
@@ -28,8 +28,18 @@ function holds(path: string, refused: string): boolean {
 }
 
 /**
+ * `path` is in the object that holds the refused field (a refused trafficRouting.istio makes
+ * trafficRouting.plugins[...] unnecessary), unless that object is a whole spec, where the
+ * siblings are only the absent ones.
+ */
+function besides(path: string, refused: string): boolean {
+  const holder = parent(refused);
+  return holder.includes('.') && within(path, holder) && !within(path, refused);
+}
+
+/**
  * Drops the absence complaints caused by a refusal: on the objects that hold the refused field,
- * and on its siblings (with everything reported under such an absent sibling).
+ * beside it, and on its absent siblings (with everything reported under such a sibling).
  */
 export function withoutConsequences(problems: readonly Problem[]): Problem[] {
   const refused = problems.filter((p) => REFUSAL.test(p.message)).map((p) => p.path);
@@ -40,6 +50,8 @@ export function withoutConsequences(problems: readonly Problem[]): Problem[] {
   return problems.filter((p) => {
     if (REFUSAL.test(p.message)) return true;
     if (absentSiblings.some((a) => within(p.path, a))) return false;
-    return !(ABSENCE.test(p.message) && refused.some((r) => holds(p.path, r)));
+    return !(
+      ABSENCE.test(p.message) && refused.some((r) => holds(p.path, r) || besides(p.path, r))
+    );
   });
 }

@@ -32,6 +32,7 @@ export function splitFieldMessage(text: string): Problem {
   return m?.[1] && m[2] ? { path: m[1], message: m[2] } : { path: '(document)', message: text };
 }
 
+/** Two fields that are one, or one inside the other. */
 function related(a: string, b: string): boolean {
   return (
     a === b ||
@@ -39,6 +40,15 @@ function related(a: string, b: string): boolean {
     a.startsWith(`${b}[`) ||
     b.startsWith(`${a}.`) ||
     b.startsWith(`${a}[`)
+  );
+}
+
+/** The schema already reported `field` itself or something inside it. */
+function coveredBy(schemaPath: string, field: string): boolean {
+  return (
+    related(schemaPath, field) &&
+    !field.startsWith(`${schemaPath}.`) &&
+    !field.startsWith(`${schemaPath}[`)
   );
 }
 
@@ -63,24 +73,30 @@ function conditionProblems(object: Record<string, unknown>): Problem[] {
   );
 }
 
-function controllerProblems(object: Record<string, unknown>, kind: string): Problem[] {
+/**
+ * The controller's spec parse (`parse`: it restates what the schema checks, so a problem the
+ * schema reported nearby is the same one) and the checks the schema cannot make (`own`: the
+ * conditions, the pod template; a schema problem on an enclosing object is a different one).
+ */
+function controllerProblems(
+  object: Record<string, unknown>,
+  kind: string,
+): { parse: Problem[]; own: Problem[] } {
   if (kind === 'Rollout') {
     const namespace = record(object.metadata).namespace;
-    return [
-      ...parseSpec(object, typeof namespace === 'string' ? namespace : 'default').errors.map(
-        splitFieldMessage,
-      ),
-      ...podTemplateProblems(record(object.spec).template, 'spec.template'),
-    ];
+    const parsed = parseSpec(object, typeof namespace === 'string' ? namespace : 'default');
+    return {
+      parse: parsed.errors.map(splitFieldMessage),
+      own: podTemplateProblems(record(object.spec).template, 'spec.template'),
+    };
   }
-  const conditions = analysisKinds.has(kind) ? conditionProblems(object) : [];
+  const own = analysisKinds.has(kind) ? conditionProblems(object) : [];
   if (kind === 'AnalysisRun') {
     const parsed = parseAnalysisRun(object);
-    return parsed.ok
-      ? conditions
-      : [...conditions, splitFieldMessage(parsed.message.replace(/^invalid AnalysisRun: /, ''))];
+    const message = parsed.ok ? undefined : parsed.message.replace(/^invalid AnalysisRun: /, '');
+    return { parse: message === undefined ? [] : [splitFieldMessage(message)], own };
   }
-  return conditions;
+  return { parse: [], own };
 }
 
 /** The CRD an object is of; an Argo Rollouts apiVersion finds KULTA's kind, with a problem. */
@@ -132,6 +148,22 @@ function annotationWarnings(object: Record<string, unknown>): Problem[] {
   });
 }
 
+/** The schema's problems, then each of the controller's that the schema did not already report. */
+function merged(schema: readonly Problem[], controller: { parse: Problem[]; own: Problem[] }) {
+  const { parse, own } = controller;
+  // A CRD rule without any message has no words; the controller's words for the field are better.
+  const problems = schema.map((p) =>
+    p.message === unnamedRule ? (parse.find((c) => c.path === p.path) ?? p) : p,
+  );
+  for (const p of parse) {
+    if (!problems.some((s) => related(s.path, p.path))) problems.push(p);
+  }
+  for (const p of own) {
+    if (!problems.some((s) => coveredBy(s.path, p.path))) problems.push(p);
+  }
+  return problems;
+}
+
 export function lintObject(value: unknown, catalog: CrdCatalog): ObjectLint {
   const object = record(value);
   const apiVersion = typeof object.apiVersion === 'string' ? object.apiVersion : '';
@@ -152,16 +184,7 @@ export function lintObject(value: unknown, catalog: CrdCatalog): ObjectLint {
     problems.push({ path: 'metadata.name', message: 'is required' });
   }
   const schema = validateAgainstSchema(object, entry.schema);
-  const controller = controllerProblems(object, kind);
-  // A CRD rule without a message says only its CEL; the controller's words for the field are better.
-  problems.push(
-    ...schema.problems.map((p) =>
-      p.message.startsWith(unnamedRule) ? (controller.find((c) => c.path === p.path) ?? p) : p,
-    ),
-  );
-  for (const p of controller) {
-    if (!problems.some((s) => related(s.path, p.path))) problems.push(p);
-  }
+  problems.push(...merged(schema.problems, controllerProblems(object, kind)));
   return {
     problems: withoutConsequences(problems),
     warnings: annotationWarnings(object),

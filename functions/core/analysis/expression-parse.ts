@@ -157,7 +157,7 @@ class Parser {
     this.advance();
     if (token.value === 'matches') {
       throw new ExpressionError(
-        `"matches" at column ${token.pos + 1} is not supported: KULTA does not run regular expressions on metric values; use startsWith, endsWith, contains or ==`,
+        `"matches" at column ${token.pos + 1}: KULTA does not evaluate regular expressions on metric values; use startsWith, endsWith, contains or ==`,
         token.pos + 1,
       );
     }

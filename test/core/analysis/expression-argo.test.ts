@@ -181,7 +181,7 @@ describe('parse errors of the added syntax name the column', () => {
       name: 'matches is refused, not ignored',
       source: "result matches '^a'",
       column: 8,
-      message: /"matches" at column 8 is not supported/,
+      message: /"matches" at column 8: KULTA does not evaluate regular expressions/,
     },
     {
       name: 'ternary without else',
