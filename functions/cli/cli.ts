@@ -16,9 +16,9 @@ import { paintFor, type Paint } from './paint.ts';
 import { renderRolloutList } from './render-list.ts';
 import { renderRolloutTree } from './render-tree.ts';
 import { LiveScreen, type Output } from './screen.ts';
+import { ExitCode, waitForStatus } from './status.ts';
 
 export type { CliIo } from './io.ts';
-import { ExitCode, waitForStatus } from './status.ts';
 
 function colourFor(io: CliIo, invocation: Invocation): boolean {
   return io.stdout.isTTY === true && !invocation.noColor && (io.env.NO_COLOR ?? '') === '';
