@@ -7,6 +7,7 @@ import type { RolloutDetail } from '../view/types.ts';
 import { parseInvocation, UsageError, type Command, type Invocation } from './args.ts';
 import { convertFiles } from './convert.ts';
 import { helpText } from './help.ts';
+import type { CliIo } from './io.ts';
 import { connect, type Cluster } from './kube.ts';
 import { lintFiles } from './lint/lint-files.ts';
 import { operate, OperationError, type OperatorCommand } from './operate.ts';
@@ -17,15 +18,7 @@ import { renderRolloutTree } from './render-tree.ts';
 import { LiveScreen, type Output } from './screen.ts';
 import { ExitCode, waitForStatus } from './status.ts';
 
-export interface CliIo {
-  readonly stdout: Output;
-  readonly stderr: Output;
-  /** Reads a file, or standard input for "-". */
-  readonly readFile: (path: string) => Promise<string>;
-  readonly env: Readonly<Record<string, string | undefined>>;
-  /** Ends --watch loops (Ctrl-C). */
-  readonly signal: AbortSignal;
-}
+export type { CliIo } from './io.ts';
 
 function colourFor(io: CliIo, invocation: Invocation): boolean {
   return io.stdout.isTTY === true && !invocation.noColor && (io.env.NO_COLOR ?? '') === '';

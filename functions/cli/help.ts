@@ -78,16 +78,20 @@ rollback: the canary goes away and traffic returns to stable.`,
 
 Checks Rollouts, AnalysisTemplates, ClusterAnalysisTemplates and AnalysisRuns (kulta.io/v1alpha1,
 multi-document YAML or JSON; - reads standard input) offline: the CRD schema from crds/ (types,
-bounds, unknown fields, the refusals of unsupported Argo fields and the other CEL rules) and the
-controller's own checks. Each problem names the document, the field and the fix. Exit 1 when
+bounds, unknown fields, the refusals of unsupported Argo fields and the other CEL rules, in the
+rules' own words), the controller's own checks, pod templates as the apiserver checks a
+ReplicaSet's, and the analysis conditions. A kind of kulta.io or argoproj.io that KULTA does not
+serve (an Experiment) is a problem; other kinds are skipped. Each problem names the document, the
+field and the fix, once. Argo annotations KULTA does not act on are warnings. Exit 1 when
 anything is wrong. KULTA_CRDS=DIR reads the CRDs from another folder.`,
   convert: `kulta convert FILE... [-o yaml|json]
 
 Turns Argo Rollouts manifests (argoproj.io/v1alpha1 Rollout, AnalysisTemplate,
-ClusterAnalysisTemplate, AnalysisRun) into KULTA's (kulta.io/v1alpha1), writing every document to
-standard output (other kinds unchanged), and lists on standard error everything KULTA does not
-support, with its field path (the converted documents are linted). Exit 1 when anything is
-unsupported.`,
+ClusterAnalysisTemplate, AnalysisRun) into KULTA's (kulta.io/v1alpha1): only the apiVersion value
+changes, the rest of each file is written to standard output byte for byte (other kinds
+unchanged), and standard error lists everything KULTA does not support, with its field path (the
+converted documents are linted). Exit 0 when everything converted, 1 when anything is unsupported
+or not YAML, 4 when a file cannot be read.`,
   version: 'kulta version\n\nPrints the version of kulta.',
 };
 

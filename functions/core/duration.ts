@@ -1,5 +1,6 @@
-// Durations as Argo writes them ("30", 30, "30s", "5m", "1h30m", "250ms"), and time arithmetic
-// on ISO timestamps. Pure: no clock; times come in as data.
+// Durations as Argo writes them: a bare number of seconds ("30", 30) or a Go duration ("30s",
+// "5m", "1h30m", "1.5h", "500ms", "250us"), and time arithmetic on ISO timestamps. Pure: no
+// clock; times come in as data.
 
 /** A duration that cannot be read; the message shows the accepted forms. */
 export class DurationError extends Error {
@@ -9,16 +10,21 @@ export class DurationError extends Error {
   }
 }
 
+// Go's time.ParseDuration units (both spellings of the micro sign, as Go accepts them).
 const UNIT_MS: ReadonlyMap<string, number> = new Map([
+  ['ns', 1e-6],
+  ['us', 1e-3],
+  ['\u00b5s', 1e-3],
+  ['\u03bcs', 1e-3],
   ['ms', 1],
   ['s', 1000],
   ['m', 60_000],
   ['h', 3_600_000],
 ]);
 const WHOLE_SECONDS = /^\d+$/;
-const PART = /(\d+(?:\.\d+)?|\.\d+)([a-z]+)/y;
+const PART = /(\d+(?:\.\d*)?|\.\d+)([a-z\u00b5\u03bc]+)/y;
 const HINT =
-  'use whole seconds like 30, or number+unit parts with ms, s, m, h like "30s", "5m", "1h30m"';
+  'use whole seconds like 30, or a Go duration like "30s", "5m", "1h30m", "1.5h", "500ms" (units ns, us, ms, s, m, h)';
 
 function wholeSeconds(input: number): number {
   if (!Number.isSafeInteger(input) || input < 0) {
@@ -31,8 +37,10 @@ function wholeSeconds(input: number): number {
 }
 
 /**
- * Milliseconds in `input`. A bare integer (number or digit string) means seconds, as in Argo;
- * otherwise a Go-style sequence of parts with the units ms, s, m, h. Throws DurationError.
+ * Milliseconds in `input` (rounded to the nearest one). A bare integer (number or digit string)
+ * means seconds, as in Argo; otherwise a Go duration: number+unit parts with the units ns, us
+ * (or µs), ms, s, m, h, fractions allowed ("1.5h"). No sign: a negative duration is refused.
+ * Throws DurationError.
  */
 export function parseDuration(input: string | number): number {
   if (typeof input === 'number') return wholeSeconds(input);

@@ -68,23 +68,23 @@ describe('the CRDs in crds/', () => {
     ['a percentage', 'self >= 0 && self <= 100', 40, integer, true],
     ['a fraction (number: a double)', 'self > 0.0 && self <= 1.0', 1, number, true],
     ['a fraction (number: a double)', 'self > 0.0 && self <= 1.0', 0, number, false],
-    ...(['30s', 30, '5m'] as const).map((d): Row => [
+    ...(['30s', 30, '5m', '1h30m', '1.5h', '500ms'] as const).map((d): Row => [
       'a pause duration (int-or-string)',
-      "type(self) == int ? self >= 0 : self.matches('^[0-9]+(s|m|h)?$')",
+      "type(self) == int ? self >= 0 : self.matches('^([0-9]+|(([0-9]+([.][0-9]*)?|[.][0-9]+)(ns|us|µs|μs|ms|s|m|h))+)$')",
       d,
       intOrString,
       true,
     ]),
     [
       'a pause duration (int-or-string)',
-      "type(self) == int ? self >= 0 : self.matches('^[0-9]+(s|m|h)?$')",
+      "type(self) == int ? self >= 0 : self.matches('^([0-9]+|(([0-9]+([.][0-9]*)?|[.][0-9]+)(ns|us|µs|μs|ms|s|m|h))+)$')",
       '5 minutes',
       intOrString,
       false,
     ],
     [
       'a pause duration (int-or-string)',
-      "type(self) == int ? self >= 0 : self.matches('^[0-9]+(s|m|h)?$')",
+      "type(self) == int ? self >= 0 : self.matches('^([0-9]+|(([0-9]+([.][0-9]*)?|[.][0-9]+)(ns|us|µs|μs|ms|s|m|h))+)$')",
       -5,
       intOrString,
       false,
@@ -202,7 +202,9 @@ describe('the CRDs in crds/', () => {
   });
 
   it('evaluates messageExpressions to the message the apiserver shows', () => {
-    const pause = crdRules.find((r) => r.rule.includes("(s|m|h)?$')") && r.messageExpression);
+    const pause = crdRules.find(
+      (r) => r.rule.includes('|ms|s|m|h))+)$') && r.messageExpression?.includes('pause'),
+    );
     const message = pause?.messageExpression ?? '';
     expect(run(message, '5 minutes', intOrString)).toMatch(/; got "5 minutes"$/);
     expect(run(message, -5, intOrString)).toMatch(/; got -5$/);

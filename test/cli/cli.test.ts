@@ -41,7 +41,7 @@ describe('runCli', () => {
     const bad = await run(['lint', 'test/cli/fixtures/bad-rollout.yaml']);
     expect(bad.code).toBe(ExitCode.Failed);
     expect(bad.stdout).toContain(
-      'test/cli/fixtures/bad-rollout.yaml: Rollout shop/web: 8 problems',
+      'test/cli/fixtures/bad-rollout.yaml: Rollout shop/web: 7 problems',
     );
   });
 
@@ -50,7 +50,7 @@ describe('runCli', () => {
     const out = await run(['lint', '-', '-o', 'json'], text);
     const reports = JSON.parse(out.stdout) as { file: string; problems: unknown[] }[];
     expect(reports.map((r) => [r.file, r.problems.length])).toEqual([
-      ['(stdin)', 8],
+      ['(stdin)', 7],
       ['(stdin)', 0],
     ]);
   });

@@ -17,6 +17,17 @@ describe('parseDuration', () => {
     { input: '2.5m', ms: 150_000 },
     { input: '0.0004s', ms: 0 },
     { input: '0.0006s', ms: 1 },
+    // Go durations as Argo takes them in pauses, intervals and delays.
+    { input: '1h30m', ms: 5_400_000 },
+    { input: '90s', ms: 90_000 },
+    { input: '500ms', ms: 500 },
+    { input: '1.5h', ms: 5_400_000 },
+    { input: '1.h', ms: 3_600_000 },
+    { input: '1500us', ms: 2 },
+    { input: '2500\u00b5s', ms: 3 },
+    { input: '2500\u03bcs', ms: 3 },
+    { input: '1m0.5s', ms: 60_500 },
+    { input: '3000000ns', ms: 3 },
   ])('reads $input as $ms ms', ({ input, ms }) => {
     expect(parseDuration(input)).toBe(ms);
   });
@@ -29,6 +40,10 @@ describe('parseDuration', () => {
     { input: '5M', message: 'invalid duration "5M" at "5M"' },
     { input: '5s ago', message: 'invalid duration "5s ago" at " ago"' },
     { input: '3w', message: 'unknown unit "w"' },
+    { input: '1d', message: 'unknown unit "d"' },
+    { input: '-1s', message: 'invalid duration "-1s" at "-1s"' },
+    { input: '1h30', message: 'invalid duration "1h30" at "30"' },
+    { input: '.s', message: 'invalid duration ".s" at ".s"' },
     { input: '30s5', message: 'invalid duration "30s5" at "5"' },
     { input: `${'9'.repeat(15)}h`, message: 'too long' },
     { input: 9_007_199_254_740_991, message: 'too long' },
@@ -39,7 +54,7 @@ describe('parseDuration', () => {
 
   it('names the accepted forms in every refusal', () => {
     expect(() => parseDuration('soon')).toThrow(
-      'use whole seconds like 30, or number+unit parts with ms, s, m, h like "30s", "5m", "1h30m"',
+      'use whole seconds like 30, or a Go duration like "30s", "5m", "1h30m", "1.5h", "500ms" (units ns, us, ms, s, m, h)',
     );
   });
 });

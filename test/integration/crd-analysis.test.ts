@@ -178,6 +178,8 @@ describe('an AnalysisTemplate that Argo Rollouts would accept', () => {
     ['count and limits as arguments', metric({ count: '{{args.count}}', failureLimit: '1' })],
     ['Go-style durations', metric({ interval: '1m30s', initialDelay: '250ms' })],
     ['a duration in bare seconds', metric({ interval: '90' })],
+    ['Go durations with fractions', metric({ interval: '1.5h', initialDelay: '1h30m' })],
+    ['Go durations below a second', metric({ interval: '500ms', initialDelay: '2500us' })],
     ['a bearer token from a Secret', prom({ authentication: bearer })],
     ['basic auth from a Secret', prom({ authentication: { basic: { secretRef: { name: 'b' } } } })],
     ['every metric in dry-run', spec({ dryRun: [{ metricName: '*' }] })],
@@ -223,8 +225,8 @@ const judgedWith =
     Object.assign(first(t), fields);
   };
 const durationMessage =
-  'must be a duration like "30s", "5m", "1m30s" or "250ms" (units ms, s, m, h; a bare number is ' +
-  'seconds) or one argument like "{{args.interval}}"';
+  'must be a Go duration like "30s", "5m", "1h30m", "1.5h" or "250ms" (units ns, us, ms, s, m, h; ' +
+  'a bare number is seconds) or one argument like "{{args.interval}}"';
 
 /** Bad templates, each with the text its refusal must contain. */
 const badSpecs: [string, Change, string][] = [
@@ -236,11 +238,13 @@ const badSpecs: [string, Change, string][] = [
   ['no provider', metric({ provider: {} }), 'provider needs prometheus'],
   ['a metric without provider', metric({ provider: undefined }), 'needs provider.prometheus'],
   ['a duplicate name', metric({ name: 'p99-latency' }), 'Duplicate value: {"name":"p99-latency"}'],
-  ...['5 minutes', '1d', '-1s', '1.5', '1h 30m'].map((interval): [string, Change, string] => [
-    `the interval ${JSON.stringify(interval)}`,
-    metric({ interval }),
-    `spec.metrics[0].interval: Invalid value: "${interval}": ${durationMessage}`,
-  ]),
+  ...['5 minutes', '1d', '-1s', '1.5', '1h 30m', '1h30'].map(
+    (interval): [string, Change, string] => [
+      `the interval ${JSON.stringify(interval)}`,
+      metric({ interval }),
+      `spec.metrics[0].interval: Invalid value: "${interval}": ${durationMessage}`,
+    ],
+  ),
   ['a zero interval', metric({ interval: '0s' }), 'interval must be longer than 0'],
   ['a bad initialDelay', metric({ initialDelay: '2 min' }), 'initialDelay: Invalid value: "2 min"'],
   ['a negative count', metric({ count: -1 }), 'count must be a whole number of measurements, 1'],

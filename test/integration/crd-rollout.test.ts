@@ -108,6 +108,12 @@ describe('a Rollout that Argo Rollouts would accept', () => {
     ['minutes', '5m'],
     ['hours', '1h'],
     ['a bare number as a string', '90'],
+    ['Go: hours and minutes', '1h30m'],
+    ['Go: seconds past a minute', '90s'],
+    ['Go: milliseconds', '500ms'],
+    ['Go: a fraction of an hour', '1.5h'],
+    ['Go: microseconds', '2500\u00b5s'],
+    ['Go: nanoseconds', '1500000000ns'],
   ])('accepts a pause duration in %s (%j)', async (_name, duration) => {
     const body = rollout((r) => {
       canary(r).steps = [{ setWeight: 10 }, { pause: { duration } }, { pause: {} }];
@@ -221,11 +227,13 @@ const badSpecs: [string, Change, string][] = [
     },
     'spec.replicas: Invalid value: -1: replicas cannot be negative',
   ],
-  ...['5 minutes', '-1s', '1d', '1.5h', '1h30m', -5].map((duration): [string, Change, string] => [
-    `the pause duration ${JSON.stringify(duration)}`,
-    step({ pause: { duration } }),
-    'pause duration must be a whole number of seconds (30) or a whole number with the unit s, m or h ("30s", "5m", "1h")',
-  ]),
+  ...['5 minutes', '-1s', '1d', '1.5', '1h30', '1.5 h', 'h', -5].map(
+    (duration): [string, Change, string] => [
+      `the pause duration ${JSON.stringify(duration)}`,
+      step({ pause: { duration } }),
+      `pause duration must be a whole number of seconds (30) or a Go duration like "30s", "5m", "1h30m", "1.5h" or "500ms" (units ns, us, ms, s, m, h); got ${typeof duration === 'string' ? `"${duration}"` : String(duration)}`,
+    ],
+  ),
   [
     'trafficRouting without stableService',
     (r) => {

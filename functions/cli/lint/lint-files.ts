@@ -1,7 +1,7 @@
 // `kulta lint FILE...`: every document of every file through lintObject, reported by document
 // and field; exit 1 when anything is wrong.
 import type { OutputFormat } from '../args.ts';
-import type { CliIo } from '../cli.ts';
+import type { CliIo } from '../io.ts';
 import type { Paint } from '../paint.ts';
 import { ExitCode } from '../status.ts';
 import { findCrdDirectory, loadCrds, type CrdCatalog } from './crds.ts';
@@ -14,6 +14,7 @@ export interface DocumentReport {
   readonly document: number;
   readonly object: string;
   readonly problems: readonly Problem[];
+  readonly warnings: readonly Problem[];
   readonly skipped?: string;
   readonly unchecked: readonly string[];
 }
@@ -24,6 +25,7 @@ export function lintDocument(doc: SourceDocument, catalog: CrdCatalog): Document
     return {
       ...base,
       problems: doc.errors.map((message) => ({ path: '(yaml)', message })),
+      warnings: [],
       unchecked: [],
     };
   }
@@ -31,25 +33,35 @@ export function lintDocument(doc: SourceDocument, catalog: CrdCatalog): Document
   return { ...base, ...result };
 }
 
+function plural(n: number, word: string): string {
+  return `${String(n)} ${word}${n === 1 ? '' : 's'}`;
+}
+
+function renderReport(r: DocumentReport, paint: Paint): string[] {
+  const where = `${r.file}: ${r.object}`;
+  if (r.skipped !== undefined) return [paint.dim(`${where}: skipped (${r.skipped})`)];
+  const warned =
+    r.warnings.length > 0 ? `, ${paint.yellow(plural(r.warnings.length, 'warning'))}` : '';
+  const head =
+    r.problems.length === 0
+      ? `${where}: ${paint.green('ok')}${warned}`
+      : `${where}: ${paint.red(plural(r.problems.length, 'problem'))}${warned}`;
+  return [
+    head,
+    ...r.problems.map((p) => `  ${paint.red('✖')} ${p.path}: ${p.message}`),
+    ...r.warnings.map((p) => `  ${paint.yellow('⚠')} ${p.path}: ${p.message}`),
+  ];
+}
+
 export function renderLintReports(reports: readonly DocumentReport[], paint: Paint): string[] {
-  const out: string[] = [];
-  for (const r of reports) {
-    const where = `${r.file}: ${r.object}`;
-    if (r.skipped !== undefined) out.push(paint.dim(`${where}: skipped (${r.skipped})`));
-    else if (r.problems.length === 0) out.push(`${where}: ${paint.green('ok')}`);
-    else {
-      out.push(
-        `${where}: ${paint.red(`${String(r.problems.length)} problem${r.problems.length === 1 ? '' : 's'}`)}`,
-      );
-      for (const p of r.problems) out.push(`  ${paint.red('✖')} ${p.path}: ${p.message}`);
-    }
-  }
+  const out = reports.flatMap((r) => renderReport(r, paint));
   const checked = reports.filter((r) => r.skipped === undefined);
   const bad = checked.filter((r) => r.problems.length > 0);
   const count = bad.reduce((n, r) => n + r.problems.length, 0);
+  const warnings = checked.reduce((n, r) => n + r.warnings.length, 0);
   const skipped = reports.length - checked.length;
   out.push(
-    `${String(checked.length)} checked, ${String(bad.length)} with problems (${String(count)} problem${count === 1 ? '' : 's'})${skipped > 0 ? `, ${String(skipped)} skipped` : ''}`,
+    `${String(checked.length)} checked, ${String(bad.length)} with problems (${plural(count, 'problem')})${warnings > 0 ? `, ${plural(warnings, 'warning')}` : ''}${skipped > 0 ? `, ${String(skipped)} skipped` : ''}`,
   );
   return out;
 }

@@ -16,6 +16,7 @@ export type Schema = Readonly<Record<string, unknown>>;
 interface Rule {
   readonly rule: string;
   readonly message?: string;
+  readonly messageExpression?: string;
   readonly fieldPath?: string;
 }
 
@@ -25,8 +26,8 @@ export interface SchemaResult {
   readonly unchecked: string[];
 }
 
-/** How a failed rule without a message is reported (followed by the rule). */
-export const unnamedRule = 'fails the rule';
+/** How a failed rule without any message is reported (the apiserver shows its CEL; lint does not). */
+export const unnamedRule = 'fails a rule of its CRD that has no message';
 
 const compiledRules = new Map<string, CelProgram | CelUnsupported>();
 
@@ -247,10 +248,23 @@ class Walker {
       // An evaluation error (no such key, an invalid regex) fails the rule, as in the apiserver.
       if (program(self) !== true) {
         const at = raw.fieldPath ? `${path}${raw.fieldPath}` : path;
-        this.#problem(at, raw.message ?? `${unnamedRule} ${raw.rule}`);
+        this.#problem(at, ruleMessage(raw, self));
       }
     }
   }
+}
+
+/**
+ * What the apiserver says when `rule` fails: its messageExpression's value, else its message
+ * (as the apiserver falls back when the expression errs or gives an empty string).
+ */
+function ruleMessage(rule: Rule, self: ReturnType<typeof celValue>): string {
+  if (rule.messageExpression !== undefined) {
+    const program = compiled(rule.messageExpression);
+    const text = program instanceof CelUnsupported ? undefined : program(self);
+    if (typeof text === 'string' && text.trim() !== '') return text;
+  }
+  return rule.message ?? unnamedRule;
 }
 
 /** Checks `value` (a whole object) against a CRD version's openAPIV3Schema. */

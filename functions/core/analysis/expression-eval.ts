@@ -1,21 +1,27 @@
 // Evaluates parsed analysis conditions over plain data, with strict types and a step budget.
+import type {
+  BinaryOperator,
+  ExpressionNode,
+  FunctionName,
+  PredicateFunction,
+} from './expression-ast.ts';
+import { callPlainFunction, type PlainFunction } from './expression-functions.ts';
+import { parseExpression } from './expression-parse.ts';
+import { EXPRESSION_LIMITS, ExpressionError } from './expression-tokens.ts';
 import {
-  EXPRESSION_LIMITS,
-  ExpressionError,
-  parseExpression,
-  type BinaryOperator,
-  type ExpressionNode,
-  type FunctionName,
-} from './expression.ts';
-import { parseSampleValue } from './sample-value.ts';
+  MissingValueError,
+  describeValue,
+  isArray,
+  isRecord,
+  missing,
+  ownValue,
+  sameScalar,
+  typeError,
+  typeName,
+  type Value,
+} from './expression-values.ts';
 
-/** A value a condition can see: what a metric provider returned, or what an operator made. */
-export type Value = number | string | boolean | readonly Value[] | ValueRecord;
-
-/** An object value (e.g. one series with its labels); only its own fields are visible. */
-export interface ValueRecord {
-  readonly [field: string]: Value;
-}
+export { formatValue, type Value, type ValueRecord } from './expression-values.ts';
 
 /** The names a condition may use, normally just `{ result }`. */
 export type Environment = Readonly<Record<string, Value>>;
@@ -45,85 +51,42 @@ export function evaluateCondition(source: string, env: Environment): boolean {
   return value;
 }
 
-/** Formats a value for status messages: Prometheus spelling for special numbers. */
-export function formatValue(value: Value): string {
-  if (typeof value === 'number') {
-    if (Number.isNaN(value)) return 'NaN';
-    if (value === Infinity) return '+Inf';
-    if (value === -Infinity) return '-Inf';
-    return String(value);
-  }
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'boolean') return String(value);
-  if (isArray(value)) return `[${value.map(formatValue).join(',')}]`;
-  const fields = Object.keys(value).map(
-    (k) => `${JSON.stringify(k)}:${formatValue(fieldOf(value, k))}`,
-  );
-  return `{${fields.join(',')}}`;
-}
-
-function isArray(value: Value): value is readonly Value[] {
-  return Array.isArray(value);
-}
-
-function isRecord(value: Value): value is ValueRecord {
-  return typeof value === 'object' && !Array.isArray(value);
-}
-
-function fieldOf(record: ValueRecord, field: string): Value {
-  // Own fields only: `constructor`, `__proto__` and friends from prototypes are never reachable.
-  const value = ownValue(record, field);
-  if (value === undefined) throw new ExpressionError(`no field ${JSON.stringify(field)}`);
-  return value;
-}
-
-function ownValue(record: Readonly<Record<string, Value>>, key: string): Value | undefined {
-  return Object.hasOwn(record, key) ? record[key] : undefined;
-}
-
-function typeName(value: Value): string {
-  if (isArray(value)) return 'array';
-  if (isRecord(value)) return 'object';
-  return typeof value;
-}
-
-function describeValue(value: Value): string {
-  const text = formatValue(value);
-  return `${typeName(value)} ${text.length > 40 ? `${text.slice(0, 40)}…` : text}`;
-}
-
-function at(node: ExpressionNode): string {
-  return `at column ${node.pos + 1}`;
-}
-
-function typeError(node: ExpressionNode, message: string): ExpressionError {
-  return new ExpressionError(`${message} ${at(node)}`, node.pos + 1);
-}
-
-function visit(node: ExpressionNode, ctx: Context): Value {
+function spend(node: ExpressionNode, ctx: Context): void {
   ctx.budget.steps += 1;
   if (ctx.budget.steps > EXPRESSION_LIMITS.maxSteps) {
     throw typeError(node, `evaluation took more than ${EXPRESSION_LIMITS.maxSteps} steps`);
   }
+}
+
+function visit(node: ExpressionNode, ctx: Context): Value {
+  spend(node, ctx);
   switch (node.kind) {
     case 'literal':
       return node.value;
     case 'name':
       return visitName(node, ctx.env);
     case 'element':
-      if (ctx.element === undefined) throw typeError(node, '"#" used outside a predicate');
-      return ctx.element;
+      return visitElement(node, ctx);
+    case 'array':
+      return node.items.map((item) => visit(item, ctx));
     case 'unary':
       return visitUnary(node, visit(node.operand, ctx));
     case 'binary':
       return visitBinary(node, ctx);
+    case 'conditional':
+      return visitConditional(node, ctx);
     case 'index':
       return visitIndex(node, visit(node.target, ctx), visit(node.index, ctx));
     case 'call':
       return visitCall(node, ctx);
     case 'predicate':
-      throw typeError(node, 'a predicate {…} can only be an argument of all(), any() or none()');
+      throw typeError(node, 'a predicate can only be an argument of all(), any(), filter() …');
   }
+}
+
+function visitElement(node: ExpressionNode, ctx: Context): Value {
+  if (ctx.element === undefined) throw typeError(node, '"#" used outside a predicate');
+  return ctx.element;
 }
 
 function visitName(node: ExpressionNode & { kind: 'name' }, env: Environment): Value {
@@ -148,27 +111,49 @@ function visitUnary(node: ExpressionNode & { kind: 'unary' }, operand: Value): V
   return node.op === '-' ? -operand : operand;
 }
 
+function visitConditional(node: ExpressionNode & { kind: 'conditional' }, ctx: Context): Value {
+  const test = visit(node.test, ctx);
+  if (typeof test !== 'boolean') {
+    throw typeError(node, `"?" needs a boolean condition, got ${describeValue(test)}`);
+  }
+  return visit(test ? node.then : node.otherwise, ctx);
+}
+
+/** The value of `node`, or undefined when it is nil or missing (for `??`, default, isNil). */
+function present(node: ExpressionNode, ctx: Context): Value | undefined {
+  try {
+    const value = visit(node, ctx);
+    return value ?? undefined;
+  } catch (error) {
+    if (error instanceof MissingValueError) return undefined;
+    throw error;
+  }
+}
+
+function boolean(node: ExpressionNode, side: string, value: Value): boolean {
+  if (typeof value !== 'boolean') {
+    throw typeError(
+      node,
+      `"${node.kind === 'binary' ? node.op : ''}" needs booleans, got ${describeValue(value)} on the ${side}`,
+    );
+  }
+  return value;
+}
+
 function visitBinary(node: ExpressionNode & { kind: 'binary' }, ctx: Context): Value {
+  if (node.op === '??') return present(node.left, ctx) ?? visit(node.right, ctx);
   const left = visit(node.left, ctx);
   if (node.op === '&&' || node.op === '||') {
-    if (typeof left !== 'boolean') {
-      throw typeError(node, `"${node.op}" needs booleans, got ${describeValue(left)} on the left`);
-    }
-    if (node.op === '&&' ? !left : left) return left;
-    const right = visit(node.right, ctx);
-    if (typeof right !== 'boolean') {
-      throw typeError(
-        node,
-        `"${node.op}" needs booleans, got ${describeValue(right)} on the right`,
-      );
-    }
-    return right;
+    const l = boolean(node, 'left', left);
+    if (node.op === '&&' ? !l : l) return l;
+    return boolean(node, 'right', visit(node.right, ctx));
   }
   return applyOperator(node, node.op, left, visit(node.right, ctx));
 }
 
 type Comparison = '<' | '<=' | '>' | '>=';
-type Arithmetic = '+' | '-' | '*' | '/' | '%';
+type Arithmetic = '+' | '-' | '*' | '/' | '%' | '**';
+type StringTest = 'contains' | 'startsWith' | 'endsWith';
 
 const COMPARISONS: Readonly<
   Record<Comparison, (a: number | string, b: number | string) => boolean>
@@ -185,11 +170,18 @@ const ARITHMETIC: Readonly<Record<Arithmetic, (a: number, b: number) => number>>
   '*': (a, b) => a * b,
   '/': (a, b) => a / b,
   '%': (a, b) => a % b,
+  '**': (a, b) => a ** b,
+};
+
+const STRING_TESTS: Readonly<Record<StringTest, (a: string, b: string) => boolean>> = {
+  contains: (a, b) => a.includes(b),
+  startsWith: (a, b) => a.startsWith(b),
+  endsWith: (a, b) => a.endsWith(b),
 };
 
 function applyOperator(
   node: ExpressionNode,
-  op: Exclude<BinaryOperator, '&&' | '||'>,
+  op: Exclude<BinaryOperator, '&&' | '||' | '??'>,
   left: Value,
   right: Value,
 ): Value {
@@ -197,7 +189,13 @@ function applyOperator(
     const same = equals(node, left, right);
     return op === '==' ? same : !same;
   }
-  if (isComparison(op)) return compare(node, op, left, right);
+  if (op === 'in' || op === 'not in') return membership(node, left, right) === (op === 'in');
+  if (Object.hasOwn(COMPARISONS, op)) return compare(node, op as Comparison, left, right);
+  if (Object.hasOwn(STRING_TESTS, op)) return stringTest(node, op as StringTest, left, right);
+  return arithmetic(node, op as Arithmetic, left, right);
+}
+
+function arithmetic(node: ExpressionNode, op: Arithmetic, left: Value, right: Value): Value {
   if (op === '+' && typeof left === 'string' && typeof right === 'string') return left + right;
   if (typeof left !== 'number' || typeof right !== 'number') {
     const wanted = op === '+' ? 'two numbers or two strings' : 'numbers';
@@ -206,14 +204,21 @@ function applyOperator(
   return ARITHMETIC[op](left, right);
 }
 
-function isComparison(op: BinaryOperator): op is Comparison {
-  return Object.hasOwn(COMPARISONS, op);
-}
-
 function compare(node: ExpressionNode, op: Comparison, left: Value, right: Value): boolean {
   if (typeof left === 'number' && typeof right === 'number') return COMPARISONS[op](left, right);
   if (typeof left === 'string' && typeof right === 'string') return COMPARISONS[op](left, right);
   throw operandError(node, `"${op}" needs two numbers or two strings`, left, right);
+}
+
+function stringTest(node: ExpressionNode, op: StringTest, left: Value, right: Value): boolean {
+  if (typeof left === 'string' && typeof right === 'string') return STRING_TESTS[op](left, right);
+  throw operandError(node, `"${op}" needs two strings`, left, right);
+}
+
+function membership(node: ExpressionNode, needle: Value, haystack: Value): boolean {
+  if (isArray(haystack)) return haystack.some((item) => sameScalar(needle, item));
+  if (isRecord(haystack) && typeof needle === 'string') return Object.hasOwn(haystack, needle);
+  throw operandError(node, '"in" needs an array (or a field name and an object)', needle, haystack);
 }
 
 function operandError(
@@ -226,10 +231,11 @@ function operandError(
 }
 
 function equals(node: ExpressionNode, left: Value, right: Value): boolean {
-  if (typeof left === 'object' || typeof right === 'object') {
+  const composite = (v: Value) => typeof v === 'object' && v !== null;
+  if (composite(left) || composite(right)) {
     throw typeError(
       node,
-      `"==" and "!=" compare numbers, strings or booleans, got ${typeName(left)} and ${typeName(right)}`,
+      `"==" and "!=" compare numbers, strings, booleans or nil, got ${typeName(left)} and ${typeName(right)}`,
     );
   }
   return left === right;
@@ -240,13 +246,9 @@ function visitIndex(node: ExpressionNode, target: Value, index: Value): Value {
     if (typeof index !== 'number' || !Number.isInteger(index)) {
       throw typeError(node, `an array index must be a whole number, got ${describeValue(index)}`);
     }
-    const position = index < 0 ? target.length + index : index;
-    const element = target[position];
+    const element = target[index < 0 ? target.length + index : index];
     if (element === undefined) {
-      throw typeError(
-        node,
-        `index ${index} is out of range for an array of length ${target.length}`,
-      );
+      throw missing(node, `index ${index} is out of range for an array of length ${target.length}`);
     }
     return element;
   }
@@ -256,35 +258,61 @@ function visitIndex(node: ExpressionNode, target: Value, index: Value): Value {
     }
     const value = ownValue(target, index);
     if (value === undefined) {
-      throw typeError(node, `no field ${JSON.stringify(index)} in ${describeValue(target)}`);
+      throw missing(node, `no field ${JSON.stringify(index)} in ${describeValue(target)}`);
     }
     return value;
   }
   throw typeError(node, `cannot index ${describeValue(target)}`);
 }
 
+const PREDICATES: ReadonlySet<FunctionName> = new Set<PredicateFunction>([
+  'all',
+  'any',
+  'none',
+  'one',
+  'filter',
+  'map',
+  'count',
+  'find',
+]);
+
+function isPredicateFunction(name: FunctionName): name is PredicateFunction {
+  return PREDICATES.has(name);
+}
+
 function visitCall(node: ExpressionNode & { kind: 'call' }, ctx: Context): Value {
   const [first, second] = node.args;
   if (first === undefined) throw typeError(node, `${node.name}() needs an argument`);
-  const subject = visit(first, ctx);
-  if (node.name === 'all' || node.name === 'any' || node.name === 'none') {
-    if (second?.kind !== 'predicate') throw typeError(node, `${node.name}() needs a predicate {…}`);
-    return visitPredicate({ node, name: node.name, body: second.body }, subject, ctx);
+  if (node.name === 'default') {
+    if (second === undefined) throw typeError(node, 'default() needs a value and a default');
+    return present(first, ctx) ?? visit(second, ctx);
   }
-  return callFunction(node, node.name, subject);
+  if (node.name === 'isNil') return present(first, ctx) === undefined;
+  if (isPredicateFunction(node.name)) {
+    if (second?.kind !== 'predicate') throw typeError(node, `${node.name}() needs a predicate`);
+    return visitPredicate({ node, name: node.name, body: second.body }, visit(first, ctx), ctx);
+  }
+  const name: PlainFunction = node.name;
+  return callPlainFunction(
+    node,
+    name,
+    node.args.map((arg) => visit(arg, ctx)),
+  );
 }
 
 interface PredicateCall {
   readonly node: ExpressionNode;
-  readonly name: 'all' | 'any' | 'none';
+  readonly name: PredicateFunction;
   readonly body: ExpressionNode;
 }
 
-function visitPredicate(call: PredicateCall, subject: Value, ctx: Context): boolean {
+function visitPredicate(call: PredicateCall, subject: Value, ctx: Context): Value {
   const { node, name, body } = call;
-  if (!isArray(subject))
+  if (!isArray(subject)) {
     throw typeError(node, `${name}() needs an array, got ${describeValue(subject)}`);
-  for (const element of subject) {
+  }
+  if (name === 'map') return subject.map((element) => visit(body, { ...ctx, element }));
+  const test = (element: Value): boolean => {
     const verdict = visit(body, { ...ctx, element });
     if (typeof verdict !== 'boolean') {
       throw typeError(
@@ -292,46 +320,30 @@ function visitPredicate(call: PredicateCall, subject: Value, ctx: Context): bool
         `the predicate of ${name}() must give a boolean, got ${describeValue(verdict)}`,
       );
     }
-    if (name === 'all' && !verdict) return false;
-    if (name !== 'all' && verdict) return name === 'any';
-  }
-  return name !== 'any';
+    return verdict;
+  };
+  return applyPredicate(name, subject, test);
 }
 
-function callFunction(
-  node: ExpressionNode,
-  name: Exclude<FunctionName, 'all' | 'any' | 'none'>,
-  arg: Value,
+function applyPredicate(
+  name: Exclude<PredicateFunction, 'map'>,
+  subject: readonly Value[],
+  test: (element: Value) => boolean,
 ): Value {
   switch (name) {
-    case 'len':
-      if (typeof arg === 'string' || isArray(arg)) return arg.length;
-      if (isRecord(arg)) return Object.keys(arg).length;
-      throw typeError(node, `len() needs an array, object or string, got ${describeValue(arg)}`);
-    case 'isNaN':
-      return Number.isNaN(numberArgument(node, name, arg));
-    case 'isInf':
-      return Math.abs(numberArgument(node, name, arg)) === Infinity;
-    case 'abs':
-      return Math.abs(numberArgument(node, name, arg));
-    case 'asFloat':
-      return toNumber(node, name, arg);
-    case 'asInt':
-      return Math.trunc(toNumber(node, name, arg));
+    case 'all':
+      return subject.every(test);
+    case 'any':
+      return subject.some(test);
+    case 'none':
+      return !subject.some(test);
+    case 'one':
+      return subject.filter(test).length === 1;
+    case 'filter':
+      return subject.filter(test);
+    case 'count':
+      return subject.filter(test).length;
+    case 'find':
+      return subject.find(test) ?? null;
   }
-}
-
-function numberArgument(node: ExpressionNode, name: string, arg: Value): number {
-  if (typeof arg !== 'number')
-    throw typeError(node, `${name}() needs a number, got ${describeValue(arg)}`);
-  return arg;
-}
-
-function toNumber(node: ExpressionNode, name: string, arg: Value): number {
-  if (typeof arg === 'number') return arg;
-  if (typeof arg === 'string') {
-    const parsed = parseSampleValue(arg);
-    if (parsed !== undefined) return parsed;
-  }
-  throw typeError(node, `${name}() cannot turn ${describeValue(arg)} into a number`);
 }

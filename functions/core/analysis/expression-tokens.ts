@@ -24,6 +24,8 @@ export class ExpressionError extends Error {
 }
 
 const SYMBOLS = [
+  '??',
+  '**',
   '==',
   '!=',
   '<=',
@@ -35,6 +37,7 @@ const SYMBOLS = [
   '+',
   '-',
   '*',
+  '^',
   '/',
   '%',
   '!',
@@ -47,6 +50,8 @@ const SYMBOLS = [
   ',',
   '.',
   '#',
+  '?',
+  ':',
 ] as const;
 
 /** An operator or punctuation mark. */
@@ -60,7 +65,7 @@ export type Token =
   | { readonly type: 'symbol'; readonly value: SymbolText; readonly pos: number }
   | { readonly type: 'end'; readonly pos: number };
 
-const NUMBER = /(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][+-]?\d+)?/y;
+const NUMBER = /(?:\d[\d_]*(?:\.\d+)?|\.\d+)(?:[eE][+-]?\d+)?/y;
 const NAME = /[A-Za-z_][A-Za-z0-9_]*/y;
 const NAME_CHAR = /[A-Za-z0-9_]/;
 const WHITESPACE = /\s/;
@@ -102,6 +107,7 @@ function readToken(source: string, pos: number): { token: Token; next: number } 
     return readNumber(source, pos);
   }
   if (ch === '"' || ch === "'") return readString(source, pos);
+  if (ch === '`') return readRawString(source, pos);
   NAME.lastIndex = pos;
   const name = NAME.exec(source);
   if (name) {
@@ -124,7 +130,13 @@ function readNumber(source: string, pos: number): { token: Token; next: number }
       pos + 1,
     );
   }
-  const value = Number(text);
+  if (/_(?!\d)/.test(text)) {
+    throw new ExpressionError(
+      `malformed number "${text}" at column ${pos + 1}: "_" only goes between digits`,
+      pos + 1,
+    );
+  }
+  const value = Number(text.replaceAll('_', ''));
   if (!Number.isFinite(value)) {
     throw new ExpressionError(
       `number ${text.length > 20 ? `${text.slice(0, 20)}…` : text} at column ${pos + 1} is out of range`,
@@ -160,6 +172,18 @@ function readString(source: string, pos: number): { token: Token; next: number }
     `unterminated string starting at column ${pos + 1}: expected a closing ${quote}`,
     pos + 1,
   );
+}
+
+/** A `…` string: no escapes, as in expr-lang. */
+function readRawString(source: string, pos: number): { token: Token; next: number } {
+  const end = source.indexOf('`', pos + 1);
+  if (end < 0) {
+    throw new ExpressionError(
+      `unterminated string starting at column ${pos + 1}: expected a closing \``,
+      pos + 1,
+    );
+  }
+  return { token: { type: 'string', value: source.slice(pos + 1, end), pos }, next: end + 1 };
 }
 
 /** How a token is named in error messages. */

@@ -67,7 +67,7 @@ describe('spec errors name the field and the fix', () => {
       name: 'a pause duration that is not a duration',
       rollout: aRollout().steps({ pause: { duration: '5 minutes' } }),
       error:
-        'spec.strategy.canary.steps[0].pause.duration: invalid duration "5 minutes" at "5 minutes": use whole seconds like 30, or number+unit parts with ms, s, m, h like "30s", "5m", "1h30m"',
+        'spec.strategy.canary.steps[0].pause.duration: invalid duration "5 minutes" at "5 minutes": use whole seconds like 30, or a Go duration like "30s", "5m", "1h30m", "1.5h", "500ms" (units ns, us, ms, s, m, h)',
     },
     {
       name: 'a negative pause duration',
