@@ -165,11 +165,12 @@ export class AnalysisRunLauncher {
       metadata: {
         name: action.name,
         labels: {
+          ...action.metadata?.labels,
           [rolloutLabel]: rollout,
           [hashLabel]: action.podTemplateHash,
           'kulta.io/analysis': role,
         },
-        annotations: fenceAnnotations(fence),
+        annotations: { ...action.metadata?.annotations, ...fenceAnnotations(fence) },
         ownerReferences: [rolloutOwnerReference(fence)],
       },
       spec: {
