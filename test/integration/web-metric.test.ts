@@ -390,3 +390,27 @@ describe('dryRun and measurementRetention name metrics by pattern, as Argo', () 
     });
   });
 });
+
+describe('an AnalysisRun created with generateName', () => {
+  it('is measured like any other', async () => {
+    const created = (await kube.custom.createNamespacedCustomObject({
+      ...analysisRunApi,
+      namespace: ns.name,
+      body: {
+        apiVersion: 'kulta.io/v1alpha1',
+        kind: 'AnalysisRun',
+        metadata: { generateName: 'smoke-' },
+        spec: {
+          metrics: [webMetric({ url: `${base}/health?service=good`, jsonPath: '{$.data.ok}' })],
+        },
+      },
+    })) as { metadata: { name: string } };
+    expect(created.metadata.name).toMatch(/^smoke-[a-z0-9]{5}$/);
+    const summary = await runs.measure(
+      ns.name,
+      created.metadata.name,
+      new Date(START).toISOString(),
+    );
+    expect(summary).toMatchObject({ found: true, phase: 'Successful', measurementsTaken: 1 });
+  });
+});
