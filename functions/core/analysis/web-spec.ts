@@ -1,6 +1,15 @@
 // Parses a metric's `provider.web` (Argo Rollouts' WebMetric) into a WebSource, naming bad fields.
 import { JsonPathError, parseJsonPath } from './json-path.ts';
-import { RunSpecError, isObject, list, object, required, text } from './run-spec.ts';
+import { parseOAuth2 } from './prometheus-spec.ts';
+import {
+  RunSpecError,
+  isObject,
+  list,
+  object,
+  required,
+  text,
+  type OAuth2Ref,
+} from './run-spec.ts';
 import { WEB_DEFAULT_TIMEOUT_SECONDS, WebMethods, type WebMethod, type WebSource } from './web.ts';
 
 function method(value: unknown, field: string): WebMethod {
@@ -53,6 +62,19 @@ function body(web: Readonly<Record<string, unknown>>, field: string, verb: WebMe
   };
 }
 
+function authentication(value: unknown, field: string): OAuth2Ref | undefined {
+  if (value === undefined) return undefined;
+  const auth = object(value, field);
+  if (auth.sigv4 !== undefined) {
+    throw new RunSpecError(
+      `${field}.sigv4`,
+      'is not supported: KULTA does not sign requests with AWS credentials; use oauth2 or a bearer header from a Secret argument',
+    );
+  }
+  if (auth.oauth2 === undefined) throw new RunSpecError(field, 'must set oauth2');
+  return parseOAuth2(auth.oauth2, `${field}.oauth2`);
+}
+
 /** The web source of a metric; throws RunSpecError naming the field. */
 export function parseWeb(value: unknown, field: string): WebSource {
   const web = object(value, field);
@@ -60,12 +82,7 @@ export function parseWeb(value: unknown, field: string): WebSource {
   if (!/^(https?:\/\/|\{\{)/.test(url.trim())) {
     throw new RunSpecError(`${field}.url`, `must be an http:// or https:// URL, got ${url}`);
   }
-  if (web.authentication !== undefined) {
-    throw new RunSpecError(
-      `${field}.authentication`,
-      'is not supported for web metrics: send a header such as Authorization: Bearer {{args.token}} with a secretKeyRef argument',
-    );
-  }
+  const oauth2 = authentication(web.authentication, `${field}.authentication`);
   const verb = method(web.method, `${field}.method`);
   const headers = list(web.headers, `${field}.headers`).map((h, i) => {
     const header = object(h, `${field}.headers[${String(i)}]`);
@@ -84,5 +101,6 @@ export function parseWeb(value: unknown, field: string): WebSource {
     insecure,
     ...body(web, field, verb),
     ...(path === undefined ? {} : { jsonPath: path }),
+    ...(oauth2 === undefined ? {} : { oauth2 }),
   };
 }

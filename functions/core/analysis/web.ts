@@ -10,6 +10,7 @@
 // - a jsonPath that does not fit the body is an Error naming where it stopped fitting;
 // - a JSON null is no data (the metric's noDataPolicy applies), never a value.
 import { ArgumentError } from './args.ts';
+import type { OAuth2Ref } from './run-spec.ts';
 import { formatValue, type Value } from './expression-eval.ts';
 import { ExpressionError } from './expression.ts';
 import { JsonPathError, selectJsonPath, type JsonPath } from './json-path.ts';
@@ -36,6 +37,8 @@ export interface WebSource {
   readonly timeoutMs: number;
   readonly jsonPath?: JsonPath;
   readonly insecure: boolean;
+  /** authentication.oauth2: a client-credentials token sent as a bearer token. */
+  readonly oauth2?: OAuth2Ref;
 }
 
 /** A request ready to send. `shown` is what a measurement records (secrets kept out). */

@@ -59,9 +59,14 @@ describe('provider.web is parsed with Argo defaults', () => {
       error: /jsonPath: \{\$\.a\[\?\(@\.b\)\]\}: filters/,
     },
     {
-      name: 'authentication',
-      web: { url: 'http://a', authentication: { oauth2: {} } },
-      error: /authentication: is not supported for web metrics/,
+      name: 'sigv4',
+      web: { url: 'http://a', authentication: { sigv4: {} } },
+      error: /authentication.sigv4: is not supported: KULTA does not sign requests with AWS/,
+    },
+    {
+      name: 'oauth2 without tokenUrl',
+      web: { url: 'http://a', authentication: { oauth2: { clientId: 'a', clientSecret: 'b' } } },
+      error: /authentication.oauth2.tokenUrl: is required/,
     },
     {
       name: 'a judge',
