@@ -14,6 +14,7 @@ import {
   sampleValues,
 } from '../core/analysis/prometheus-result.ts';
 import type { MetricsQuerier, RangeWindow } from '../ports.ts';
+import { flattenRange, rangeWindow, type RangeQuerySpec } from '../core/analysis/range-query.ts';
 
 /** Where and how to reach Prometheus (per rollout, or the default). */
 export interface PrometheusConnection {
@@ -242,6 +243,8 @@ function snippet(text: string): string {
 /** A metric as analysis measures it: a query template, its conditions and no-data policy. */
 export interface PrometheusMetric extends MetricCheck {
   readonly query: string;
+  /** rangeQuery: asked over this window around the measurement time, values flattened. */
+  readonly range?: RangeQuerySpec;
 }
 
 /**
@@ -261,7 +264,13 @@ export async function takeMeasurement(
     if (!(error instanceof ArgumentError)) throw error;
     return { phase: 'Error', query: metric.query, message: error.message, noData: false };
   }
-  return evaluateMeasurement(metric, await querier.query(query, at));
+  if (metric.range === undefined)
+    return evaluateMeasurement(metric, await querier.query(query, at));
+  const answer = await querier.queryRange(query, rangeWindow(metric.range, at ?? new Date()));
+  return evaluateMeasurement(
+    metric,
+    answer.ok ? { ...answer, data: flattenRange(answer.data) } : answer,
+  );
 }
 
 /** The samples of a range query, flattened over series, for the judge; or why there are none. */

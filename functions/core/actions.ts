@@ -49,6 +49,11 @@ export type Action =
       readonly templates: readonly AnalysisTemplateRef[];
       /** The Rollout's arguments, resolved; they override the templates' own values. */
       readonly args: readonly ResolvedArg[];
+      /** analysisRunMetadata: labels and annotations for the run (KULTA's own labels win). */
+      readonly metadata?: {
+        readonly labels: Readonly<Record<string, string>>;
+        readonly annotations: Readonly<Record<string, string>>;
+      };
     }
   /** Ask an AnalysisRun to stop measuring (spec.terminate). */
   | { readonly kind: 'terminateAnalysisRun'; readonly name: string }

@@ -355,9 +355,9 @@ spec:
   - name: m
     count: 1
     failureLimit: 1
-    provider: {web: {url: "http://x"}}
+    provider: {job: {spec: {template: {spec: {containers: [{name: c, image: i}]}}}}}
 `,
-      ['spec.metrics[0].provider.web', 'spec.metrics[0]'],
+      ['spec.metrics[0].provider.job', 'spec.metrics[0]'],
     ],
     [
       'a refused operator in a condition is no refused feature: the metric still needs its interval',

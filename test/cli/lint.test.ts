@@ -211,6 +211,33 @@ describe('lintObject', () => {
   });
 });
 
+describe('an AnalysisRun named by generateName, as Argo creates them', () => {
+  const webRun = (metadata: JsonObject): JsonObject => ({
+    apiVersion: 'kulta.io/v1alpha1',
+    kind: 'AnalysisRun',
+    metadata,
+    spec: {
+      metrics: [
+        {
+          name: 'smoke',
+          successCondition: 'result.ok == true',
+          provider: { web: { url: 'http://svc/health', jsonPath: '{$.data}' } },
+        },
+      ],
+    },
+  });
+
+  it('is fine with generateName and a web metric', () => {
+    expect(lintObject(webRun({ generateName: 'smoke-' }), catalog).problems).toEqual([]);
+  });
+
+  it('needs a name or a generateName', () => {
+    expect(lintObject(webRun({}), catalog).problems).toEqual([
+      { path: 'metadata.name', message: 'is required (or metadata.generateName)' },
+    ]);
+  });
+});
+
 describe('lint reports', () => {
   it('reports the bad fixture by document and field', async () => {
     const file = 'test/cli/fixtures/bad-rollout.yaml';

@@ -65,6 +65,9 @@ function guardedTemplate(address: string): JsonObject {
   };
 }
 
+const appLabel = "spec.template.metadata.labels['app']";
+const ticket = { 'example.com/ticket': 'CD-42' };
+
 function analysisStep(app: string, templateName = 'error-rate'): JsonObject {
   return { analysis: { templates: [{ templateName }], args: [{ name: 'app', value: app }] } };
 }
@@ -90,11 +93,10 @@ async function deployed(
 
 describe('canary analysis against a real Prometheus', () => {
   it('promotes a canary whose error ratio is under the threshold', async () => {
-    const app = await deployed('healthy', [
-      { setWeight: 50 },
-      analysisStep('good'),
-      { setWeight: 80 },
-    ]);
+    const step = analysisStep('good') as { analysis: { args: JsonObject[] } & JsonObject };
+    step.analysis.args.push({ name: 'pods', valueFrom: { fieldRef: { fieldPath: appLabel } } });
+    step.analysis.analysisRunMetadata = { labels: { team: 'payments' }, annotations: ticket };
+    const app = await deployed('healthy', [{ setWeight: 50 }, step, { setWeight: 80 }]);
     const status = await eventually(
       'fully promoted after a successful analysis',
       () => app.status(),
@@ -111,12 +113,18 @@ describe('canary analysis against a real Prometheus', () => {
       namespace: file.namespace,
       name: status.canary?.currentStepAnalysisRunStatus?.name ?? '',
     })) as {
+      metadata: { labels: Record<string, string>; annotations: Record<string, string> };
+      spec: { args: JsonObject[] };
       status: {
         phase: string;
         metricResults: { measurements: { value: string; query: string }[] }[];
       };
     };
     expect(run.status.phase).toBe('Successful');
+    // analysisRunMetadata on the run beside KULTA's own labels; the fieldRef resolved.
+    expect(run.metadata.labels).toMatchObject({ team: 'payments', 'kulta.io/rollout': 'healthy' });
+    expect(run.metadata.annotations).toMatchObject(ticket);
+    expect(run.spec.args).toContainEqual({ name: 'pods', value: 'healthy' });
     expect(run.status.metricResults[0]?.measurements[0]?.query).toBe('app_error_ratio{app="good"}');
     await eventually(
       'traffic back to 100/0',

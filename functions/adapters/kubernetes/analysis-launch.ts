@@ -31,6 +31,7 @@ interface TemplateSpec {
   readonly metrics?: JsonObject[];
   readonly args?: TemplateArg[];
   readonly dryRun?: JsonObject[];
+  readonly measurementRetention?: JsonObject[];
 }
 
 type CreateRun = Extract<Action, { kind: 'createAnalysisRun' }>;
@@ -167,7 +168,8 @@ export class AnalysisRunLauncher {
       action.args,
       context,
     );
-    const dryRun = templates.flatMap((t) => t.dryRun ?? []);
+    const dryRun = byMetricName(templates.flatMap((t) => t.dryRun ?? []));
+    const retention = byMetricName(templates.flatMap((t) => t.measurementRetention ?? []));
     const role = typeof action.role === 'number' ? `step-${String(action.role)}` : action.role;
     const body = {
       apiVersion: `${analysisApi.group}/${analysisApi.version}`,
@@ -175,17 +177,19 @@ export class AnalysisRunLauncher {
       metadata: {
         name: action.name,
         labels: {
+          ...action.metadata?.labels,
           [rolloutLabel]: rollout,
           [hashLabel]: action.podTemplateHash,
           'kulta.io/analysis': role,
         },
-        annotations: fenceAnnotations(fence),
+        annotations: { ...action.metadata?.annotations, ...fenceAnnotations(fence) },
         ownerReferences: [rolloutOwnerReference(fence)],
       },
       spec: {
         metrics,
         ...(args.length > 0 ? { args } : {}),
         ...(dryRun.length > 0 ? { dryRun } : {}),
+        ...(retention.length > 0 ? { measurementRetention: retention } : {}),
       },
     };
     try {
@@ -219,6 +223,11 @@ export class AnalysisRunLauncher {
       throw classify(error, `terminating AnalysisRun ${namespace}/${name}`);
     }
   }
+}
+
+/** Rules of several templates, one per metricName (the list's map key), the last one winning. */
+function byMetricName(rules: readonly JsonObject[]): JsonObject[] {
+  return [...new Map(rules.map((r) => [JSON.stringify(r.metricName), r])).values()];
 }
 
 function ownedBy(run: JsonObject, uid: string): boolean {

@@ -18,8 +18,8 @@ import {
   type AnalysisRunStatus,
   type Json,
   type JudgeSpec,
+  type PrometheusSource,
   type RunMetric,
-  type SecretKeyRef,
   type TakenMeasurement,
 } from '../../core/analysis/run.ts';
 import { judgeMeasurement, type ComparisonData } from '../../core/analysis/run-judge.ts';
@@ -31,6 +31,14 @@ import {
   type MetricsQuerier,
   type PrometheusConnection,
 } from '../prometheus.ts';
+import {
+  MeasurementProblem,
+  SecretCache,
+  authFor,
+  resolveArgs,
+  type ResolvedArgs,
+} from './analysis-credentials.ts';
+import { measureWeb } from '../web.ts';
 import { classify, isConflict, isNotFound, retryOnConflict } from './errors.ts';
 
 export const analysisRunApi = {
@@ -61,24 +69,9 @@ export interface MeasureSummary {
   readonly nextMeasurementAt?: string;
 }
 
-/** A value read from a Secret, or why there is none (the measurement then is an Error). */
-type SecretRead =
-  { readonly ok: true; readonly value: string } | { readonly ok: false; readonly message: string };
-
-/** Arguments at measurement time: values, and why some Secret ones are missing. */
-interface ResolvedArgs {
-  readonly values: Readonly<Record<string, string | undefined>>;
-  readonly problems: ReadonlyMap<string, string>;
-  readonly secretNames: ReadonlySet<string>;
-}
-
 interface Visit {
   readonly now: string;
   taken: readonly TakenMeasurement[] | undefined;
-}
-
-class MeasurementProblem extends Error {
-  override readonly name = 'MeasurementProblem';
 }
 
 export class KubernetesAnalysisRuns {
@@ -212,14 +205,30 @@ export class KubernetesAnalysisRuns {
 
   async #takeOne(input: MeasureInput): Promise<TakenMeasurement> {
     const { metric, now } = input;
+    const { provider } = metric;
+    switch (provider.kind) {
+      case 'prometheus':
+        return this.#takePrometheus(input, provider.prometheus);
+      case 'web': {
+        const measured = await measureWeb(metric.check, provider.web, input.args);
+        return { metric: metric.name, startedAt: now, finishedAt: now, ...measured };
+      }
+    }
+  }
+
+  async #takePrometheus(
+    input: MeasureInput,
+    prometheus: PrometheusSource,
+  ): Promise<TakenMeasurement> {
+    const { metric, now } = input;
     const base = { metric: metric.name, startedAt: now, finishedAt: now };
     try {
-      const querier = await this.#querier(input);
+      const querier = await this.#querier(input, prometheus);
       if (metric.judge !== undefined) {
         const judged = await measureJudge(querier, metric.judge, input.args.values, new Date(now));
         return { ...base, ...judged };
       }
-      const query = metric.prometheus.query ?? '';
+      const query = prometheus.query ?? '';
       const shortfall = await this.#guard(querier, input);
       if (shortfall !== undefined) {
         const result = shortfallMeasurement(metric.check, query, shortfall);
@@ -227,7 +236,7 @@ export class KubernetesAnalysisRuns {
       }
       const result = await takeMeasurement(
         querier,
-        { query, ...metric.check },
+        { query, ...metric.check, ...optional('range', prometheus.range) },
         input.args.values,
         new Date(now),
       );
@@ -245,31 +254,34 @@ export class KubernetesAnalysisRuns {
         ...base,
         phase: 'Error',
         message: error.message,
-        ...optional('query', metric.prometheus.query),
+        ...optional('query', prometheus.query),
       };
     }
   }
 
-  async #querier(input: MeasureInput): Promise<MetricsQuerier> {
-    const { metric, args, secrets } = input;
+  async #querier(input: MeasureInput, prometheus: PrometheusSource): Promise<MetricsQuerier> {
+    const { metric, args } = input;
+    const oauth = prometheus.auth?.kind === 'oauth2' ? prometheus.auth : undefined;
     const used = [
-      metric.prometheus.query ?? '',
-      ...metric.prometheus.headers.map((h) => h.value),
+      prometheus.query ?? '',
+      oauth?.clientId ?? '',
+      oauth?.clientSecret ?? '',
+      ...prometheus.headers.map((h) => h.value),
       ...judgeQueries(metric.judge),
     ];
     for (const name of used.flatMap(argumentsUsed)) {
       const problem = args.problems.get(name);
       if (problem !== undefined) throw new MeasurementProblem(`argument "${name}": ${problem}`);
     }
-    const address = metric.prometheus.address ?? this.#options.defaultPrometheusAddress;
+    const address = prometheus.address ?? this.#options.defaultPrometheusAddress;
     if (address === undefined) {
       throw new MeasurementProblem('no Prometheus address: set provider.prometheus.address');
     }
     const connection: PrometheusConnection = {
       address,
-      headers: substituteHeaders(metric.prometheus.headers, args.values),
-      ...optional('timeoutMs', metric.prometheus.timeoutMs),
-      ...optional('auth', await authFor(metric, secrets)),
+      headers: substituteHeaders(prometheus.headers, args.values),
+      ...optional('timeoutMs', prometheus.timeoutMs),
+      ...optional('auth', await authFor(prometheus, input, this.#options.fetch)),
     };
     return createPrometheusQuerier(connection, this.#options.fetch);
   }
@@ -296,79 +308,6 @@ function judgeQueries(judge: JudgeSpec | undefined): string[] {
       (q) => q !== undefined,
     ),
   );
-}
-
-/** Reads Secrets of one namespace once per visit. */
-class SecretCache {
-  readonly #core: CoreV1Api;
-  readonly #namespace: string;
-  readonly #secrets = new Map<string, Promise<Readonly<Record<string, string>> | undefined>>();
-
-  constructor(core: CoreV1Api, namespace: string) {
-    this.#core = core;
-    this.#namespace = namespace;
-  }
-
-  async read(ref: SecretKeyRef): Promise<SecretRead> {
-    const data = await this.#data(ref.name);
-    const where = `Secret ${this.#namespace}/${ref.name}`;
-    if (data === undefined) return { ok: false, message: `${where} not found` };
-    const encoded = data[ref.key];
-    if (encoded === undefined) return { ok: false, message: `${where} has no key "${ref.key}"` };
-    return { ok: true, value: Buffer.from(encoded, 'base64').toString('utf8') };
-  }
-
-  #data(name: string): Promise<Readonly<Record<string, string>> | undefined> {
-    let pending = this.#secrets.get(name);
-    if (pending === undefined) {
-      pending = this.#core.readNamespacedSecret({ name, namespace: this.#namespace }).then(
-        (secret) => secret.data ?? {},
-        (error: unknown) => {
-          if (isNotFound(error)) return undefined;
-          throw classify(error, `reading Secret ${this.#namespace}/${name}`);
-        },
-      );
-      this.#secrets.set(name, pending);
-    }
-    return pending;
-  }
-}
-
-async function resolveArgs(spec: AnalysisRunSpec, secrets: SecretCache): Promise<ResolvedArgs> {
-  const values: Record<string, string | undefined> = {};
-  const problems = new Map<string, string>();
-  const secretNames = new Set<string>();
-  for (const arg of spec.args) {
-    if (arg.secretKeyRef === undefined) {
-      values[arg.name] = arg.value;
-      continue;
-    }
-    secretNames.add(arg.name);
-    const read = await secrets.read(arg.secretKeyRef);
-    if (read.ok) values[arg.name] = read.value;
-    else problems.set(arg.name, read.message);
-  }
-  return { values, problems, secretNames };
-}
-
-async function authFor(
-  metric: RunMetric,
-  secrets: SecretCache,
-): Promise<PrometheusConnection['auth']> {
-  const auth = metric.prometheus.auth;
-  if (auth === undefined) return undefined;
-  if (auth.kind === 'bearer') {
-    return { bearerToken: valueOf(await secrets.read(auth.secretKeyRef)) };
-  }
-  const ref = (key: string): SecretKeyRef => ({ name: auth.secretName, key });
-  const username = valueOf(await secrets.read(ref('username')));
-  const password = valueOf(await secrets.read(ref('password')));
-  return { username, password };
-}
-
-function valueOf(read: SecretRead): string {
-  if (!read.ok) throw new MeasurementProblem(`authentication: ${read.message}`);
-  return read.value;
 }
 
 /** Reads every comparison's data over the judge window ending at `at`, then judges. */

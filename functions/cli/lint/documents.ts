@@ -65,7 +65,7 @@ export function readDocuments(file: string, text: string): SourceDocument[] {
 function meta(value: unknown): {
   kind?: unknown;
   apiVersion?: unknown;
-  metadata?: { name?: unknown; namespace?: unknown };
+  metadata?: { name?: unknown; generateName?: unknown; namespace?: unknown };
 } {
   return typeof value === 'object' && value !== null ? value : {};
 }
@@ -74,7 +74,9 @@ function meta(value: unknown): {
 export function describeDocument(doc: SourceDocument): string {
   const m = meta(doc.value);
   const kind = typeof m.kind === 'string' ? m.kind : undefined;
-  const name = typeof m.metadata?.name === 'string' ? m.metadata.name : undefined;
+  const generated =
+    typeof m.metadata?.generateName === 'string' ? `${m.metadata.generateName}*` : undefined;
+  const name = typeof m.metadata?.name === 'string' ? m.metadata.name : generated;
   const ns = typeof m.metadata?.namespace === 'string' ? `${m.metadata.namespace}/` : '';
   if (!kind) return `document ${String(doc.index)}`;
   return name === undefined ? `${kind} (document ${String(doc.index)})` : `${kind} ${ns}${name}`;

@@ -180,8 +180,14 @@ export function lintObject(value: unknown, catalog: CrdCatalog): ObjectLint {
     const skipped = `${apiVersion} ${kind} is not a KULTA kind`;
     return { problems, warnings: [], unchecked: [], skipped };
   }
-  if (typeof record(object.metadata).name !== 'string') {
-    problems.push({ path: 'metadata.name', message: 'is required' });
+  // An AnalysisRun is often created with generateName (kubectl create), as Argo's docs do.
+  const metadata = record(object.metadata);
+  const generated = kind === 'AnalysisRun' && typeof metadata.generateName === 'string';
+  if (typeof metadata.name !== 'string' && !generated) {
+    problems.push({
+      path: 'metadata.name',
+      message: kind === 'AnalysisRun' ? 'is required (or metadata.generateName)' : 'is required',
+    });
   }
   const schema = validateAgainstSchema(object, entry.schema);
   problems.push(...merged(schema.problems, controllerProblems(object, kind)));

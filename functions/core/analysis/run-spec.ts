@@ -10,6 +10,11 @@ import { ArgumentError } from './args.ts';
 import type { Direction } from './judge.ts';
 import type { MeasurementPhase, MetricCheck, NoDataPolicy } from './measurement.ts';
 import type { AnalysisPhase, MetricPolicy, MetricTally } from './verdict.ts';
+import type { WebSource } from './web.ts';
+import { parseWeb } from './web-spec.ts';
+import { parsePrometheus } from './prometheus-spec.ts';
+import { DEFAULT_MEASUREMENT_RETENTION, dryRunMetrics, retentionLimits } from './metric-rules.ts';
+import type { RangeQuerySpec } from './range-query.ts';
 
 export type Json = Readonly<Record<string, unknown>>;
 
@@ -36,10 +41,20 @@ export interface RunArg {
   readonly secretKeyRef?: SecretKeyRef;
 }
 
-/** Prometheus credentials, by reference: bearer token from a key, or a basic-auth Secret. */
+/** OAuth2 client credentials (Argo's fields); clientSecret usually {{args.x}} from a Secret. */
+export interface OAuth2Ref {
+  readonly tokenUrl: string;
+  readonly clientId: string;
+  /** May hold {{args.x}} placeholders, substituted at each measurement. */
+  readonly clientSecret: string;
+  readonly scopes: readonly string[];
+}
+
+/** Prometheus credentials, by reference: bearer token from a key, a basic-auth Secret, OAuth2. */
 export type PrometheusAuthRef =
   | { readonly kind: 'bearer'; readonly secretKeyRef: SecretKeyRef }
-  | { readonly kind: 'basic'; readonly secretName: string };
+  | { readonly kind: 'basic'; readonly secretName: string }
+  | ({ readonly kind: 'oauth2' } & OAuth2Ref);
 
 export interface PrometheusSource {
   /** Resolved address; undefined means the configured default. */
@@ -49,6 +64,8 @@ export interface PrometheusSource {
   /** Header values may hold {{args.x}} placeholders (substituted at measurement time). */
   readonly headers: readonly { readonly key: string; readonly value: string }[];
   readonly auth?: PrometheusAuthRef;
+  /** rangeQuery: the query runs over a window relative to each measurement. */
+  readonly range?: RangeQuerySpec;
 }
 
 export interface ComparisonSpec {
@@ -77,14 +94,21 @@ export interface JudgeSpec {
   readonly comparisons: readonly ComparisonSpec[];
 }
 
+/** Where a metric's values come from: exactly one of Argo's providers that KULTA supports. */
+export type MetricProvider =
+  | { readonly kind: 'prometheus'; readonly prometheus: PrometheusSource }
+  | { readonly kind: 'web'; readonly web: WebSource };
+
 export interface RunMetric {
   readonly name: string;
   /** Schedule and limits, placeholders resolved; `dryRun` from spec.dryRun. */
   readonly policy: MetricPolicy;
   readonly check: MetricCheck;
-  readonly prometheus: PrometheusSource;
+  readonly provider: MetricProvider;
   readonly judge?: JudgeSpec;
   readonly guard?: SampleGuard;
+  /** Measurements kept in status (measurementRetention; Argo's default 10). */
+  readonly retention: number;
 }
 
 export interface AnalysisRunSpec {
@@ -139,7 +163,7 @@ export function required(value: unknown, field: string): string {
   return found;
 }
 
-function num(value: unknown, field: string): number | undefined {
+export function num(value: unknown, field: string): number | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'number' || !Number.isFinite(value)) {
     throw new RunSpecError(field, 'must be a number');
@@ -154,10 +178,14 @@ function bool(value: unknown, field: string): boolean | undefined {
 }
 
 /** Plain argument values for the fields that take one whole placeholder. */
-type PlainArgs = ReadonlyMap<string, string>;
+export type PlainArgs = ReadonlyMap<string, string>;
 
 /** A string field that may be one whole {{args.x}}, resolved from a plain argument. */
-function resolved(value: string | undefined, field: string, args: PlainArgs): string | undefined {
+export function resolved(
+  value: string | undefined,
+  field: string,
+  args: PlainArgs,
+): string | undefined {
   if (value === undefined) return undefined;
   const name = WHOLE_ARG.exec(value.trim())?.[1];
   if (name === undefined) return value;
@@ -199,7 +227,7 @@ function wholeNumber(value: unknown, field: string, args: PlainArgs, min: number
   return n;
 }
 
-function secretKeyRef(value: unknown, field: string): SecretKeyRef {
+export function secretKeyRef(value: unknown, field: string): SecretKeyRef {
   const ref = object(value, field);
   return { name: required(ref.name, `${field}.name`), key: required(ref.key, `${field}.key`) };
 }
@@ -218,48 +246,6 @@ function parseArg(value: unknown, field: string): RunArg {
     );
   }
   return { name, secretKeyRef: secretKeyRef(from.secretKeyRef, `${field}.valueFrom.secretKeyRef`) };
-}
-
-function parseAuth(value: unknown, field: string): PrometheusAuthRef | undefined {
-  if (value === undefined) return undefined;
-  const auth = object(value, field);
-  if (auth.bearerToken !== undefined) {
-    const bearer = object(auth.bearerToken, `${field}.bearerToken`);
-    const ref = secretKeyRef(bearer.secretKeyRef, `${field}.bearerToken.secretKeyRef`);
-    return { kind: 'bearer', secretKeyRef: ref };
-  }
-  if (auth.basic !== undefined) {
-    const basic = object(auth.basic, `${field}.basic`);
-    const ref = object(basic.secretRef, `${field}.basic.secretRef`);
-    return { kind: 'basic', secretName: required(ref.name, `${field}.basic.secretRef.name`) };
-  }
-  throw new RunSpecError(field, 'must set bearerToken or basic');
-}
-
-function parsePrometheus(value: unknown, field: string, args: PlainArgs): PrometheusSource {
-  const prom = object(value, field);
-  const address = resolved(text(prom.address, `${field}.address`), `${field}.address`, args);
-  if (address !== undefined && !/^https?:\/\//.test(address)) {
-    throw new RunSpecError(
-      `${field}.address`,
-      `must be an http:// or https:// URL, got ${address}`,
-    );
-  }
-  const timeout = num(prom.timeout, `${field}.timeout`);
-  const headers = list(prom.headers, `${field}.headers`).map((h, i) => {
-    const header = object(h, `${field}.headers[${i}]`);
-    const key = required(header.key, `${field}.headers[${i}].key`);
-    return { key, value: text(header.value, `${field}.headers[${i}].value`) ?? '' };
-  });
-  const query = text(prom.query, `${field}.query`);
-  const auth = parseAuth(prom.authentication, `${field}.authentication`);
-  return {
-    headers,
-    ...(address === undefined ? {} : { address }),
-    ...(query === undefined ? {} : { query }),
-    ...(timeout === undefined ? {} : { timeoutMs: timeout * 1000 }),
-    ...(auth === undefined ? {} : { auth }),
-  };
 }
 
 function parseComparison(value: unknown, field: string): ComparisonSpec {
@@ -342,21 +328,41 @@ function parsePolicy(m: Json, field: string, args: PlainArgs, dryRun: boolean): 
   return Object.fromEntries(Object.entries(policy).filter(([, v]) => v !== undefined));
 }
 
-function parseMetric(value: unknown, field: string, args: PlainArgs, dryRun: DryRunSet): RunMetric {
-  const m = object(value, field);
-  const name = required(m.name, `${field}.name`);
+function parseProvider(m: Json, field: string, args: PlainArgs): MetricProvider {
   const provider = object(m.provider, `${field}.provider`);
+  if (provider.web !== undefined) {
+    if (m.judge !== undefined || m.sampleGuard !== undefined) {
+      throw new RunSpecError(
+        field,
+        'judge and sampleGuard query Prometheus: they need provider.prometheus',
+      );
+    }
+    return { kind: 'web', web: parseWeb(provider.web, `${field}.provider.web`) };
+  }
   if (provider.prometheus === undefined) {
     throw new RunSpecError(
       `${field}.provider`,
-      'needs prometheus (the only provider KULTA supports)',
+      'needs prometheus or web (the providers KULTA supports)',
     );
   }
   const prometheus = parsePrometheus(provider.prometheus, `${field}.provider.prometheus`, args);
-  const judge = m.judge === undefined ? undefined : parseJudge(m.judge, `${field}.judge`, args);
-  if (judge === undefined && prometheus.query === undefined) {
+  if (m.judge !== undefined && prometheus.range !== undefined) {
+    throw new RunSpecError(
+      `${field}.provider.prometheus.rangeQuery`,
+      'a judged metric reads its own ranges (judge.window and judge.step); remove rangeQuery',
+    );
+  }
+  if (m.judge === undefined && prometheus.query === undefined) {
     throw new RunSpecError(`${field}.provider.prometheus.query`, 'is required without a judge');
   }
+  return { kind: 'prometheus', prometheus };
+}
+
+function parseMetric(value: unknown, field: string, args: PlainArgs): Omit<RunMetric, 'retention'> {
+  const m = object(value, field);
+  const name = required(m.name, `${field}.name`);
+  const provider = parseProvider(m, field, args);
+  const judge = m.judge === undefined ? undefined : parseJudge(m.judge, `${field}.judge`, args);
   const noDataPolicy = text(m.noDataPolicy, `${field}.noDataPolicy`);
   if (noDataPolicy !== undefined && !['fail', 'inconclusive', 'pass'].includes(noDataPolicy)) {
     throw new RunSpecError(`${field}.noDataPolicy`, 'must be fail, inconclusive or pass');
@@ -368,19 +374,17 @@ function parseMetric(value: unknown, field: string, args: PlainArgs, dryRun: Dry
       noDataPolicy: noDataPolicy as NoDataPolicy | undefined,
     }).filter(([, v]) => v !== undefined),
   ) as MetricCheck;
-  const policy = parsePolicy(m, field, args, dryRun.has('*') || dryRun.has(name));
+  const policy = parsePolicy(m, field, args, false);
   const guard = guarded(m.sampleGuard, `${field}.sampleGuard`);
   return {
     name,
     policy,
     check,
-    prometheus,
+    provider,
     ...(judge ? { judge } : {}),
     ...(guard ? { guard } : {}),
   };
 }
-
-type DryRunSet = ReadonlySet<string>;
 
 function guarded(value: unknown, field: string): SampleGuard | undefined {
   try {
@@ -398,20 +402,22 @@ export function parseRunSpec(value: unknown): AnalysisRunSpec {
   const plain = new Map(
     args.flatMap((a) => (a.value === undefined ? [] : [[a.name, a.value] as const])),
   );
-  const dryRun = new Set(
-    list(spec.dryRun, 'spec.dryRun').map((d, i) =>
-      required(object(d, `spec.dryRun[${i}]`).metricName, `spec.dryRun[${i}].metricName`),
-    ),
+  const parsed = list(spec.metrics, 'spec.metrics').map((m, i) =>
+    parseMetric(m, `spec.metrics[${i}]`, plain),
   );
-  const metrics = list(spec.metrics, 'spec.metrics').map((m, i) =>
-    parseMetric(m, `spec.metrics[${i}]`, plain, dryRun),
-  );
-  if (metrics.length === 0) throw new RunSpecError('spec.metrics', 'needs one or more metrics');
-  const names = metrics.map((m) => m.name);
+  if (parsed.length === 0) throw new RunSpecError('spec.metrics', 'needs one or more metrics');
+  const names = parsed.map((m) => m.name);
   const duplicate = names.find((n, i) => names.indexOf(n) !== i);
   if (duplicate !== undefined) {
     throw new RunSpecError('spec.metrics', `metric "${duplicate}" appears twice`);
   }
+  const dry = dryRunMetrics(spec, names);
+  const limits = retentionLimits(spec, names);
+  const metrics = parsed.map((m) => ({
+    ...m,
+    policy: { ...m.policy, dryRun: dry.has(m.name) },
+    retention: limits.get(m.name) ?? DEFAULT_MEASUREMENT_RETENTION,
+  }));
   return { metrics, args, terminate: bool(spec.terminate, 'spec.terminate') ?? false };
 }
 

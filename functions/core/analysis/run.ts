@@ -1,8 +1,9 @@
 // An AnalysisRun's progress as pure functions: which metrics are due at `now`, and the status after
 // folding new measurements in (Argo's counters, bounded measurement history, metric and run phase).
 //
-// The counters in status are the truth; measurements beyond MEASUREMENT_RETENTION are dropped, as
-// Argo does by default, so that a long-running metric cannot outgrow the object.
+// The counters in status are the truth; measurements beyond the metric's retention
+// (measurementRetention, default 10 as Argo) are dropped, so a long-running metric cannot outgrow
+// the object.
 import { ArgumentError } from './args.ts';
 import type { MeasurementPhase } from './measurement.ts';
 import {
@@ -15,6 +16,7 @@ import {
   type MetricVerdict,
 } from './verdict.ts';
 import { parseRunStatus } from './run-status.ts';
+import { DEFAULT_MEASUREMENT_RETENTION } from './metric-rules.ts';
 import {
   isSpecProblem,
   parseRunSpec,
@@ -28,8 +30,8 @@ import {
 export * from './run-spec.ts';
 export { parseRunStatus } from './run-status.ts';
 
-/** Measurements kept per metric in status (Argo's default measurementRetention). */
-export const MEASUREMENT_RETENTION = 10;
+/** Measurements kept per metric in status without measurementRetention (Argo's default). */
+export const MEASUREMENT_RETENTION = DEFAULT_MEASUREMENT_RETENTION;
 
 /** One measurement the shell took, to fold into status. */
 export interface TakenMeasurement {
@@ -192,7 +194,7 @@ function foldMetric(
   terminating: boolean,
 ): FoldedMetric {
   const mine = taken.filter((t) => t.metric === metric.name);
-  const updated = appendMeasurements(metric.name, stored, mine);
+  const updated = appendMeasurements(metric, stored, mine);
   const verdict = assessMetric(metric.policy, ledger(updated), terminating);
   const { tally } = updated;
   const entry: Json = {
@@ -214,7 +216,7 @@ function foldMetric(
 
 /** Counters advanced by `mine` (in order), measurements appended and trimmed to the retention. */
 function appendMeasurements(
-  name: string,
+  { name, retention }: Pick<RunMetric, 'name' | 'retention'>,
   stored: StoredMetricResult | undefined,
   mine: readonly TakenMeasurement[],
 ): StoredMetricResult {
@@ -225,7 +227,7 @@ function appendMeasurements(
   return {
     name,
     tally,
-    measurements: measurements.slice(-MEASUREMENT_RETENTION),
+    measurements: measurements.slice(-retention),
     raw: stored?.raw ?? {},
     ...(last === undefined ? {} : { last: { phase: last.phase, finishedAt: last.finishedAt } }),
   };

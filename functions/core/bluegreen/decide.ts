@@ -64,15 +64,12 @@ export function wantedBlueGreenRuns(
   const pre = preRunName(meta, status);
   const post = postRunName(meta, status);
   const runs: Action[] = [];
+  const at = { status, template: spec.templateMetadata };
   if (pre && bg.prePromotionAnalysis && status.promoteFull !== true) {
-    runs.push(
-      createRun(meta, { name: pre, role: 'prePromotion' }, bg.prePromotionAnalysis, status),
-    );
+    runs.push(createRun(meta, { name: pre, role: 'prePromotion' }, bg.prePromotionAnalysis, at));
   }
   if (post && bg.postPromotionAnalysis && status.promoteFull !== true) {
-    runs.push(
-      createRun(meta, { name: post, role: 'postPromotion' }, bg.postPromotionAnalysis, status),
-    );
+    runs.push(createRun(meta, { name: post, role: 'postPromotion' }, bg.postPromotionAnalysis, at));
   }
   return runs;
 }

@@ -4,10 +4,12 @@
 import type { Action, AnalysisRole, ResolvedArg } from '../actions.ts';
 import type { Observed, ObservedAnalysisRun } from '../observed.ts';
 import { fnv1a32 } from '../rollout/hash.ts';
+import { readField } from '../rollout/field-ref.ts';
 import {
   AbortReason,
   PauseReason,
   type AbortCause,
+  type PodMetadata,
   type AnalysisRunSummary,
   type RolloutAnalysis,
   type RolloutMeta,
@@ -56,21 +58,15 @@ export const finishedRunPhases: ReadonlySet<string> = new Set([
   'Inconclusive',
 ]);
 
-/** The value of a field of the Rollout for a fieldRef argument (Argo's supported paths). */
-function fieldValue(meta: RolloutMeta, path: string): string | undefined {
-  if (path === 'metadata.name') return meta.name;
-  if (path === 'metadata.namespace') return meta.namespace;
-  if (path === 'metadata.uid') return meta.uid;
-  const match = /^metadata\.(labels|annotations)\[['"](.+)['"]\]$/.exec(path);
-  if (!match?.[2]) return undefined;
-  return (match[1] === 'labels' ? meta.labels : meta.annotations)[match[2]];
-}
-
-/** The Rollout's arguments as values; an unresolvable fieldRef is left for the run to report. */
+/**
+ * The Rollout's arguments as values. A fieldRef that cannot be resolved never gets here: parsing
+ * refuses the spec (InvalidSpec) naming it.
+ */
 function resolveArgs(
   meta: RolloutMeta,
   analysis: RolloutAnalysis,
   status: RolloutStatus,
+  template: PodMetadata,
 ): ResolvedArg[] {
   return analysis.args.map((arg) => {
     switch (arg.kind) {
@@ -81,17 +77,25 @@ function resolveArgs(
           name: arg.name,
           value: (arg.which === 'Stable' ? status.stableRS : status.currentPodHash) ?? '',
         };
-      case 'fieldRef':
-        return { name: arg.name, value: fieldValue(meta, arg.fieldPath) ?? '' };
+      case 'fieldRef': {
+        const read = readField({ meta, template }, arg.fieldPath);
+        return { name: arg.name, value: read.ok ? read.value : '' };
+      }
     }
   });
+}
+
+/** Where a run is created: the committed status and the pod template's metadata (fieldRefs). */
+export interface RunContext {
+  readonly status: RolloutStatus;
+  readonly template: PodMetadata;
 }
 
 export function createRun(
   meta: RolloutMeta,
   run: { readonly name: string; readonly role: AnalysisRole },
   analysis: RolloutAnalysis,
-  status: RolloutStatus,
+  { status, template }: RunContext,
 ): Action {
   return {
     kind: 'createAnalysisRun',
@@ -99,7 +103,8 @@ export function createRun(
     podTemplateHash: status.currentPodHash ?? '',
     stableHash: status.stableRS ?? '',
     templates: analysis.templates,
-    args: resolveArgs(meta, analysis, status),
+    args: resolveArgs(meta, analysis, status, template),
+    ...(analysis.runMetadata ? { metadata: analysis.runMetadata } : {}),
   };
 }
 
@@ -110,17 +115,16 @@ function wantedRuns(meta: RolloutMeta, spec: RolloutSpec, status: RolloutStatus)
   const step = spec.canary.steps[status.currentStepIndex ?? 0];
   if (stepName && step?.kind === 'analysis') {
     runs.push(
-      createRun(
-        meta,
-        { name: stepName, role: status.currentStepIndex ?? 0 },
-        step.analysis,
+      createRun(meta, { name: stepName, role: status.currentStepIndex ?? 0 }, step.analysis, {
         status,
-      ),
+        template: spec.templateMetadata,
+      }),
     );
   }
   const bgName = backgroundRunName(meta, spec, status);
   if (bgName && spec.canary.analysis) {
-    runs.push(createRun(meta, { name: bgName, role: 'background' }, spec.canary.analysis, status));
+    const at = { status, template: spec.templateMetadata };
+    runs.push(createRun(meta, { name: bgName, role: 'background' }, spec.canary.analysis, at));
   }
   return runs;
 }

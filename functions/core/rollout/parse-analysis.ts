@@ -49,7 +49,21 @@ export function parseAnalysis(
   const args = rawArgs
     .map((r, i) => parseArg(r, `${path}.args[${String(i)}]`, errors))
     .filter((x) => x !== undefined);
-  return { templates, args };
+  const metadata = a.analysisRunMetadata;
+  if (metadata === undefined || metadata === null) return { templates, args };
+  const m = obj(metadata);
+  return {
+    templates,
+    args,
+    runMetadata: { labels: strings(m.labels), annotations: strings(m.annotations) },
+  };
+}
+
+/** A string map as the CRD types it (anything else was refused by the schema). */
+function strings(value: Json | undefined): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(obj(value)).filter((e): e is [string, string] => typeof e[1] === 'string'),
+  );
 }
 
 export function parseAnalysisStep(a: JsonObject, path: string, errors: string[]): Step | undefined {

@@ -3,6 +3,7 @@
 import { DurationError, parseDuration } from '../duration.ts';
 import { int, intOrPercent, isObject, obj, podMetadata, str, stringMap } from './json-read.ts';
 import { parseAnalysisStep, parseBackground } from './parse-analysis.ts';
+import { fieldRefErrors } from './field-ref.ts';
 import { parseHeaderRouteStep } from './parse-header-routes.ts';
 import { parseRouting } from './parse-routing.ts';
 import { parseBlueGreen, parseSimple } from './parse-strategy.ts';
@@ -253,8 +254,12 @@ export function parseStatus(object: unknown): RolloutStatus {
 
 export function parseRollout(object: unknown): ParsedRollout {
   const metadata = parseMetadata(object);
-  const { spec, errors } = parseSpec(object, metadata.namespace);
-  return { metadata, spec, specErrors: errors, status: parseStatus(object) };
+  const parsed = parseSpec(object, metadata.namespace);
+  const unresolved = parsed.spec ? fieldRefErrors(metadata, parsed.spec) : [];
+  if (unresolved.length > 0) {
+    return { metadata, spec: undefined, specErrors: unresolved, status: parseStatus(object) };
+  }
+  return { metadata, spec: parsed.spec, specErrors: parsed.errors, status: parseStatus(object) };
 }
 
 /** A label selector in the API's query form (`app=web,tier=api`), as the scale subresource shows it. */

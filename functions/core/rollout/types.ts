@@ -42,6 +42,8 @@ export type AnalysisArg =
 export interface RolloutAnalysis {
   readonly templates: readonly AnalysisTemplateRef[];
   readonly args: readonly AnalysisArg[];
+  /** analysisRunMetadata: labels and annotations put on every run of this analysis. */
+  readonly runMetadata?: PodMetadata;
 }
 
 /** One canary step. Exactly one action per step, as Argo. */

@@ -369,7 +369,10 @@ describe('arguments', () => {
   it('resolves the address from an argument', () => {
     const m = metric('e', { provider: { prometheus: { address: '{{args.a}}', query: 'q' } } });
     const { spec } = parsed(aRun([m], { args: [arg('a', 'http://127.0.0.1:1')] }));
-    expect(spec.metrics[0]?.prometheus.address).toBe('http://127.0.0.1:1');
+    expect(spec.metrics[0]?.provider).toMatchObject({
+      kind: 'prometheus',
+      prometheus: { address: 'http://127.0.0.1:1' },
+    });
   });
 });
 
