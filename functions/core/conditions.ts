@@ -16,6 +16,14 @@ export const ConditionType = {
   TrafficRoutingReady: 'TrafficRoutingReady',
   /** KULTA: the CDEvents outbox is full because the sink does not accept events. */
   OutboxFull: 'OutboxFull',
+  /** KULTA: applying the world failed in a way only a person can fix (RBAC, a missing object). */
+  ActionFailed: 'ActionFailed',
+  /** kstatus: the rollout is fully promoted and available (what `kubectl wait` waits for). */
+  Ready: 'Ready',
+  /** kstatus: KULTA is moving the rollout on by itself (a step, a timed pause, an analysis). */
+  Reconciling: 'Reconciling',
+  /** kstatus: the rollout will not move on without a person (aborted, failed, or a pause). */
+  Stalled: 'Stalled',
 } as const;
 export type ConditionType = (typeof ConditionType)[keyof typeof ConditionType];
 
@@ -24,6 +32,8 @@ export interface ConditionInput {
   readonly status: boolean;
   readonly reason: string;
   readonly message: string;
+  /** The metadata.generation the condition was computed from (kstatus's shape). */
+  readonly observedGeneration?: number;
 }
 
 export function getCondition(
@@ -48,7 +58,8 @@ export function setCondition(
   if (
     existing?.status === status &&
     existing.reason === input.reason &&
-    existing.message === input.message
+    existing.message === input.message &&
+    existing.observedGeneration === input.observedGeneration
   ) {
     return [...(conditions ?? [])];
   }
@@ -59,6 +70,9 @@ export function setCondition(
     message: input.message,
     lastTransitionTime: existing?.status === status ? existing.lastTransitionTime : now,
     lastUpdateTime: now,
+    ...(input.observedGeneration === undefined
+      ? {}
+      : { observedGeneration: input.observedGeneration }),
   };
   return [...others, next].sort((a, b) => a.type.localeCompare(b.type));
 }

@@ -1,5 +1,6 @@
 // One stateless reconcile step: fresh read → pure plan → status commit with a resourceVersion
 // precondition → world applied from the committed status, fenced by its transition counter.
+import { withActionOutcome } from '../core/action-failure.ts';
 import { normalizeStatus, plan, type Plan } from '../core/plan.ts';
 import { finishedRunPhases } from '../core/canary/analysis.ts';
 import type { Observed } from '../core/observed.ts';
@@ -106,6 +107,45 @@ async function applyInOrder(
 }
 
 /**
+ * Applies the world. What only a person can fix (StalledError) is also written on the Rollout
+ * (ActionFailed condition, phase Degraded, kstatus Stalled) so `kulta get`, Argo CD and Flux show
+ * it, and rethrown (acknowledged); once the world applies again the condition is cleared.
+ * Returns the resourceVersion and status the Rollout has afterwards.
+ */
+async function applyWorld(
+  deps: StepDeps,
+  step: { readonly parsed: ParsedRollout; readonly observed: Observed; readonly plan: Plan },
+  fence: Fence,
+  resourceVersion: string,
+): Promise<{ resourceVersion: string; status: RolloutStatus }> {
+  const { parsed, observed, plan: p } = step;
+  const settled = { resourceVersion, status: p.nextStatus };
+  const { spec, metadata } = parsed;
+  if (!spec) return settled;
+  const rollout = { metadata, spec, status: p.nextStatus };
+  const settle = async (failure: string | undefined) => {
+    const now = deps.clock.now();
+    const next = withActionOutcome({ rollout, observed, failure, now });
+    if (next === p.nextStatus) return settled;
+    try {
+      const rv = await deps.rollouts.commitStatus(fence.rollout, resourceVersion, next);
+      return { resourceVersion: rv, status: next };
+    } catch (error) {
+      // Someone else wrote first: their write brings a new step, which applies (and records) again.
+      if (error instanceof ConflictError) return settled;
+      throw error;
+    }
+  };
+  try {
+    await applyInOrder(deps, p, fence, spec);
+  } catch (error) {
+    if (error instanceof StalledError) await settle(error.message);
+    throw error;
+  }
+  return settle(undefined);
+}
+
+/**
  * Measures the rollout's unfinished AnalysisRuns (the measurer knows what is due). A run's new
  * status is an event of its own, which brings the verdict back to the planner.
  */
@@ -195,7 +235,7 @@ export async function reconcileStep(deps: StepDeps, ref: RolloutRef): Promise<St
   if (raw === undefined) return { kind: 'gone' };
   const parsed = parse(raw);
   if (parsed.metadata.deleting) return { kind: 'gone' };
-  const { spec, metadata } = parsed;
+  const { metadata } = parsed;
   const now = deps.clock.now();
   const observed = await observeWorld(deps, ref, parsed, now);
   const p = plan({ rollout: parsed, observed, now, events: deps.events?.config });
@@ -203,12 +243,12 @@ export async function reconcileStep(deps: StepDeps, ref: RolloutRef): Promise<St
   if (typeof committed !== 'string') return committed;
   const fence = { rollout: ref, uid: metadata.uid, transition: p.nextStatus.transition ?? 0 };
   // The Event is a side note: it is written while the world changes, not before.
-  await Promise.all([
-    applyInOrder(deps, p, fence, spec),
+  const [applied] = await Promise.all([
+    applyWorld(deps, { parsed, observed, plan: p }, fence, committed),
     recordTransition(deps, ref, metadata.uid, p),
   ]);
   await measureRuns(deps, ref, observed, now);
-  const delivery = await deliverOutbox(deps, ref, committed, p.nextStatus);
+  const delivery = await deliverOutbox(deps, ref, applied.resourceVersion, applied.status);
   const relabel = isActiveLabelled(raw) !== p.active;
   if (relabel) await deps.rollouts.setActive(ref, p.active);
   const wrote = p.statusChanged || p.actions.length > 0 || relabel;
