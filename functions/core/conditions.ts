@@ -18,6 +18,14 @@ export const ConditionType = {
   OutboxFull: 'OutboxFull',
   /** KULTA: the sink refused CDEvents for good; they are kept in status.deadLetters. */
   CDEventsRefused: 'CDEventsRefused',
+  /** KULTA: applying the world failed in a way only a person can fix (RBAC, a missing object). */
+  ActionFailed: 'ActionFailed',
+  /** kstatus: the rollout is fully promoted and available (what `kubectl wait` waits for). */
+  Ready: 'Ready',
+  /** kstatus: KULTA is moving the rollout on by itself (a step, a timed pause, an analysis). */
+  Reconciling: 'Reconciling',
+  /** kstatus: the rollout will not move on without a person (aborted, failed, or a pause). */
+  Stalled: 'Stalled',
 } as const;
 export type ConditionType = (typeof ConditionType)[keyof typeof ConditionType];
 
@@ -26,6 +34,8 @@ export interface ConditionInput {
   readonly status: boolean;
   readonly reason: string;
   readonly message: string;
+  /** The metadata.generation the condition was computed from (kstatus's shape). */
+  readonly observedGeneration?: number;
 }
 
 export function getCondition(
@@ -50,7 +60,8 @@ export function setCondition(
   if (
     existing?.status === status &&
     existing.reason === input.reason &&
-    existing.message === input.message
+    existing.message === input.message &&
+    existing.observedGeneration === input.observedGeneration
   ) {
     return [...(conditions ?? [])];
   }
@@ -61,6 +72,9 @@ export function setCondition(
     message: input.message,
     lastTransitionTime: existing?.status === status ? existing.lastTransitionTime : now,
     lastUpdateTime: now,
+    ...(input.observedGeneration === undefined
+      ? {}
+      : { observedGeneration: input.observedGeneration }),
   };
   return [...others, next].sort((a, b) => a.type.localeCompare(b.type));
 }

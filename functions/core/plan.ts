@@ -8,6 +8,7 @@ import { decideBlueGreen } from './bluegreen/decide.ts';
 import { deriveBlueGreenWorld } from './bluegreen/world.ts';
 import { ConditionType, getCondition, setCondition } from './conditions.ts';
 import { cdeventsFor, type EventConfig } from './events.ts';
+import { stableAvailable, withReadiness } from './readiness.ts';
 import { canonicalJson, podTemplateHash } from './rollout/hash.ts';
 import { selectorString, type ParsedRollout } from './rollout/parse.ts';
 import type { Phase, Rollout, RolloutSpec, RolloutStatus } from './rollout/types.ts';
@@ -62,18 +63,26 @@ function counts(observed: Observed, current: string | undefined) {
   };
 }
 
-interface PhaseAndMessage {
+export interface PhaseAndMessage {
   readonly phase: Phase;
   readonly message: string;
 }
 
 /** Phase is derived from status, never set ad hoc: stopped states first, then movement. */
-function derivePhase(
+export function derivePhase(
   spec: RolloutSpec,
   status: RolloutStatus,
   observed: Observed,
 ): PhaseAndMessage {
-  return stoppedPhase(spec, status) ?? movingPhase(spec, status, observed);
+  return failedPhase(status) ?? stoppedPhase(spec, status) ?? movingPhase(spec, status, observed);
+}
+
+/** An action only a person can fix failed (the shell records it): that comes before all else. */
+function failedPhase(status: RolloutStatus): PhaseAndMessage | undefined {
+  const failed = getCondition(status.conditions, ConditionType.ActionFailed);
+  return failed?.status === 'True'
+    ? { phase: 'Degraded', message: `Stalled: ${failed.message}` }
+    : undefined;
 }
 
 function stoppedPhase(spec: RolloutSpec, status: RolloutStatus): PhaseAndMessage | undefined {
@@ -145,7 +154,7 @@ function observe(
   let next: RolloutStatus = {
     ...status,
     ...c,
-    observedGeneration: String(metadata.generation),
+    observedGeneration: metadata.generation,
     selector: selectorString(spec.selector),
     retiring: retiring.length > 0 ? retiring : undefined,
     lastProgressAt: progressed ? now : status.lastProgressAt,
@@ -181,11 +190,19 @@ function observe(
   };
   next = withDeadlineAbort(spec, next);
   const { phase, message } = derivePhase(spec, next, observed);
-  return { ...next, phase, message };
+  return withReadiness({
+    status: { ...next, phase, message },
+    generation: metadata.generation,
+    specPaused: spec.paused,
+    available: stableAvailable(spec, next, observed),
+    now,
+  });
 }
 
 function isActive(status: RolloutStatus, observed: Observed): boolean {
   if (status.phase === 'Progressing' || status.phase === 'Paused') return true;
+  // A failed action is retried on the tick: what blocked it may be fixed outside the Rollout.
+  if (getCondition(status.conditions, ConditionType.ActionFailed)) return true;
   if ((status.retiring ?? []).length > 0 || status.pauseEndsAt !== undefined) return true;
   if ((status.outbox ?? []).length > 0) return true;
   if ((observed.podsToRestart ?? 0) > 0) return true;
@@ -211,13 +228,11 @@ function invalidPlan(rollout: ParsedRollout, now: string): Plan {
     { type: ConditionType.InvalidSpec, status: true, reason: 'InvalidSpec', message },
     now,
   );
-  const nextStatus = normalizeStatus({
-    ...status,
-    conditions,
-    phase: 'Degraded',
-    message: `InvalidSpec: ${message}`,
-    observedGeneration: String(rollout.metadata.generation),
-  });
+  const generation = rollout.metadata.generation;
+  const degraded = { phase: 'Degraded', message: `InvalidSpec: ${message}` } as const;
+  const next = { ...status, conditions, ...degraded, observedGeneration: generation };
+  const readiness = { generation, specPaused: undefined, available: false, now };
+  const nextStatus = normalizeStatus(withReadiness({ status: next, ...readiness }));
   return {
     nextStatus,
     statusChanged: !sameStatus(status, nextStatus),

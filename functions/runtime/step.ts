@@ -1,5 +1,6 @@
 // One stateless reconcile step: fresh read → pure plan → status commit with a resourceVersion
 // precondition → world applied from the committed status, fenced by its transition counter.
+import { withActionOutcome } from '../core/action-failure.ts';
 import { normalizeStatus, plan, type Plan } from '../core/plan.ts';
 import { finishedRunPhases } from '../core/canary/analysis.ts';
 import type { Observed } from '../core/observed.ts';
@@ -137,6 +138,45 @@ async function applyInOrder(
     }
     throw error;
   }
+}
+
+/**
+ * Applies the world. What only a person can fix (StalledError) is also written on the Rollout
+ * (ActionFailed condition, phase Degraded, kstatus Stalled) so `kulta get`, Argo CD and Flux show
+ * it, and rethrown (acknowledged); once the world applies again the condition is cleared.
+ * Returns the resourceVersion and status the Rollout has afterwards.
+ */
+async function applyWorld(
+  deps: StepDeps,
+  step: { readonly parsed: ParsedRollout; readonly observed: Observed; readonly plan: Plan },
+  fence: Fence,
+  resourceVersion: string,
+): Promise<{ resourceVersion: string; status: RolloutStatus }> {
+  const { parsed, observed, plan: p } = step;
+  const settled = { resourceVersion, status: p.nextStatus };
+  const { spec, metadata } = parsed;
+  if (!spec) return settled;
+  const rollout = { metadata, spec, status: p.nextStatus };
+  const settle = async (failure: string | undefined) => {
+    const now = deps.clock.now();
+    const next = withActionOutcome({ rollout, observed, failure, now });
+    if (next === p.nextStatus) return settled;
+    try {
+      const rv = await deps.rollouts.commitStatus(fence.rollout, resourceVersion, next);
+      return { resourceVersion: rv, status: next };
+    } catch (error) {
+      // Someone else wrote first: their write brings a new step, which applies (and records) again.
+      if (error instanceof ConflictError) return settled;
+      throw error;
+    }
+  };
+  try {
+    await applyInOrder(deps, p, fence, spec);
+  } catch (error) {
+    if (error instanceof StalledError) await settle(error.message);
+    throw error;
+  }
+  return settle(undefined);
 }
 
 /**
@@ -308,7 +348,7 @@ export async function reconcileStep(deps: StepDeps, ref: RolloutRef): Promise<St
   if (raw === undefined) return { kind: 'gone' };
   const parsed = parse(raw);
   if (parsed.metadata.deleting) return removalStep(deps, ref, raw, parsed);
-  const { spec, metadata } = parsed;
+  const { metadata } = parsed;
   const now = deps.clock.now();
   const observed = await observeWorld(deps, ref, parsed, now);
   const p = plan({ rollout: parsed, observed, now, events: deps.events?.config });
@@ -317,13 +357,22 @@ export async function reconcileStep(deps: StepDeps, ref: RolloutRef): Promise<St
   const fence = { rollout: ref, uid: metadata.uid, transition: p.nextStatus.transition ?? 0 };
   // The Event is a side note written while the world changes; it never fails the step.
   const [applied] = await Promise.allSettled([
-    applyInOrder(deps, p, fence, spec),
+    applyWorld(deps, { parsed, observed, plan: p }, fence, committed),
     recordTransition(deps, ref, metadata.uid, p),
   ]);
   if (applied.status === 'fulfilled') await measureRuns(deps, ref, observed, now);
   // What the commit recorded is delivered even when the world could not be changed: the
   // transition happened (the next step heals the world), and its story must not wait on it.
-  const { delivery, resourceVersion } = await deliverOutbox(deps, ref, committed, p.nextStatus);
+  const after =
+    applied.status === 'fulfilled'
+      ? applied.value
+      : { resourceVersion: committed, status: p.nextStatus };
+  const { delivery, resourceVersion } = await deliverOutbox(
+    deps,
+    ref,
+    after.resourceVersion,
+    after.status,
+  );
   const change = metadataChange(deps, raw, parsed, { active: p.active, resourceVersion });
   if (change) await patchMetadata(deps, ref, change);
   if (applied.status === 'rejected') throw applied.reason;

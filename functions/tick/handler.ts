@@ -19,7 +19,8 @@ interface ListedRollout {
     readonly name?: string;
     readonly generation?: number;
   };
-  readonly status?: { readonly observedGeneration?: string };
+  /** An integer; a string from KULTA before it wrote integers (kstatus reads integers only). */
+  readonly status?: { readonly observedGeneration?: number | string };
 }
 
 function refOf(item: ListedRollout): RolloutRef | undefined {
@@ -29,7 +30,7 @@ function refOf(item: ListedRollout): RolloutRef | undefined {
 
 /** Rollouts whose spec moved on without reconcile seeing it (events are not replayed). */
 function unseen(item: ListedRollout): boolean {
-  return String(item.metadata?.generation ?? '') !== (item.status?.observedGeneration ?? '');
+  return String(item.metadata?.generation ?? '') !== String(item.status?.observedGeneration ?? '');
 }
 
 export async function dueRollouts(rollouts: RolloutStore, resync: boolean): Promise<RolloutRef[]> {

@@ -255,7 +255,7 @@ export function buildRolloutDetail(input: DetailInput, now: Date): RolloutDetail
     phase: status.phase ?? 'Pending',
     message: status.message,
     aborted: status.abort === true,
-    observed: status.observedGeneration === String(generation),
+    observed: status.observedGeneration === generation,
     currentStep: currentStepOf(spec, status),
     steps: stepViews(rawSteps(spec), status),
     weights: { status: statusWeights(status), routes: routeViews(input, services) },

@@ -14,7 +14,7 @@ export function summarizeRollout(rollout: JsonObject, now: Date): RolloutSummary
   const created = createdAt === undefined ? Number.NaN : Date.parse(createdAt);
   const generation = int(metadata.generation, 0);
   // Not yet seen by the controller: the phase is about the previous spec.
-  const observed = status.observedGeneration === String(generation);
+  const observed = status.observedGeneration === generation;
   return {
     name: str(metadata.name) ?? '',
     namespace: str(metadata.namespace) ?? '',

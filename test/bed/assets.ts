@@ -30,6 +30,8 @@ export interface GoComponent {
   readonly module: string;
   readonly binaries: readonly string[];
   readonly packages: readonly string[];
+  /** A Go toolchain the module needs beyond the installed one (GOTOOLCHAIN for its builds). */
+  readonly toolchain?: string;
 }
 
 /** One of the test bed's own components. */
@@ -95,6 +97,41 @@ export function argoGatewayPlugin(): GoComponent {
   };
 }
 
+/** A component whose main package is this repository's code: its cache key hashes the source. */
+function ownProgram(
+  wrapper: string,
+  module: string,
+  binary: string,
+  toolchain?: string,
+): GoComponent {
+  const source = readFileSync(join(goRoot, wrapper, 'main.go'));
+  const hash = createHash('sha256').update(source).digest('hex').slice(0, 12);
+  return {
+    name: `${wrapper}-${hash}`,
+    wrapper,
+    module,
+    binaries: [binary],
+    packages: ['.'],
+    ...(toolchain ? { toolchain } : {}),
+  };
+}
+
+/**
+ * test/bed/go/kstatus: prints sigs.k8s.io/cli-utils' kstatus verdict for the objects piped in
+ * (the GitOps tests check KULTA's conditions with the real library, not a copy of its rules).
+ */
+export function kstatusProgram(): GoComponent {
+  return ownProgram('kstatus', 'sigs.k8s.io/cli-utils', 'kstatus');
+}
+
+/**
+ * test/bed/go/argocd-lua: runs docs/gitops/argocd's health check and actions through Argo CD's
+ * own settings and Lua packages. Argo CD v3.6 needs Go 1.27, fetched as a toolchain module.
+ */
+export function argocdLuaProgram(): GoComponent {
+  return ownProgram('argocd-lua', 'github.com/argoproj/argo-cd/v3', 'argocd-lua', 'go1.27.3');
+}
+
 /** Absolute paths of everything the test bed runs. */
 export interface Assets {
   readonly etcd: string;
@@ -158,8 +195,23 @@ async function hasGo(): Promise<boolean> {
 }
 
 export function run(command: string, args: readonly string[], cwd: string, onLine: Progress) {
+  return runIn({ cwd }, command, args, onLine);
+}
+
+/** Where a command runs: its folder and what it adds to the environment. */
+export interface RunDir {
+  readonly cwd: string;
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+export function runIn(dir: RunDir, command: string, args: readonly string[], onLine: Progress) {
+  const { cwd, env } = dir;
   return new Promise<void>((resolve, reject) => {
-    const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, {
+      cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...env },
+    });
     const tail: string[] = [];
     const collect = (chunk: Buffer): void => {
       for (const line of chunk.toString('utf8').split('\n')) {
@@ -205,8 +257,10 @@ async function build(c: GoComponent, progress: Progress): Promise<void> {
   await rm(staging, { recursive: true, force: true });
   await mkdir(staging, { recursive: true });
   const started = Date.now();
+  const env = c.toolchain ? { GOTOOLCHAIN: c.toolchain } : undefined;
   progress(`test bed: downloading Go modules for ${c.name} ${version}`);
-  await run('go', ['mod', 'download'], cwd, progress);
+  const where = { cwd, ...(env ? { env } : {}) };
+  await runIn(where, 'go', ['mod', 'download'], progress);
   progress(`test bed: building ${c.binaries.join(', ')} ${version} (cold builds take minutes)`);
   let compiled = 0;
   const ticker = setInterval(() => {
@@ -218,7 +272,7 @@ async function build(c: GoComponent, progress: Progress): Promise<void> {
   try {
     const out = c.binaries.length === 1 ? join(staging, c.binaries[0] ?? '') : `${staging}/`;
     const args = ['build', '-v', '-trimpath', '-ldflags', ldflags(c, version), '-o', out];
-    await run('go', [...args, ...c.packages], cwd, () => {
+    await runIn(where, 'go', [...args, ...c.packages], () => {
       compiled += 1;
     });
   } finally {

@@ -96,7 +96,7 @@ describe('renderRolloutList', () => {
         aRollout()
           .named('api')
           .generation(5)
-          .status({ phase: 'Healthy', observedGeneration: '4' })
+          .status({ phase: 'Healthy', observedGeneration: 4 })
           .build(),
         now,
       ),
@@ -112,7 +112,7 @@ describe('statusVerdict (Argo semantics)', () => {
     summarizeRollout(
       aRollout()
         .generation(generation)
-        .status({ observedGeneration: '2', ...status })
+        .status({ observedGeneration: 2, ...status })
         .build(),
       now,
     );

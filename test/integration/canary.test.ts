@@ -68,7 +68,7 @@ describe('a canary over an HTTPRoute', () => {
     expect(rs?.status?.availableReplicas).toBe(4);
     expect(await app.serviceHash('stable')).toBe(status.stableRS);
     expect(await app.weights()).toEqual([100, 0]);
-    expect(status.observedGeneration).toBe('1');
+    expect(status.observedGeneration).toBe(1);
   });
 
   it('shifts 25% to the canary once its pod is available, then pauses', async () => {

@@ -40,7 +40,7 @@ async function createWithStatus(name: string, newStatus: Json): Promise<Json> {
 
 /** A status as KULTA writes it mid-canary: Argo's fields, KULTA's, and some not in the schema. */
 const status = {
-  observedGeneration: '1',
+  observedGeneration: 1,
   phase: 'Paused',
   message: 'CanaryPauseStep',
   currentPodHash: '6b9f7c5d4',

@@ -83,7 +83,7 @@ describe('the bundled functions', () => {
       const response = await fetch(`${base}/`, { method: 'POST', ...event });
       expect(response.status, output()).toBe(202);
       const status = await app.status();
-      expect(status.observedGeneration).toBe('1');
+      expect(status.observedGeneration).toBe(1);
       expect((await app.replicaSets()).map((rs) => rs.metadata?.name)).toEqual([
         `api-${status.currentPodHash ?? ''}`,
       ]);

@@ -232,6 +232,12 @@ function bool(value: unknown): boolean | undefined {
  * (Argo's CLI contract: abort, promoteFull, pauseConditions, currentStepIndex) are checked here,
  * and a wrongly typed one is dropped rather than trusted.
  */
+/** An integer; earlier KULTA wrote a string (as Argo does), which kstatus cannot read. */
+function observedGeneration(value: unknown): number | undefined {
+  const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
+  return typeof n === 'number' && Number.isInteger(n) ? n : undefined;
+}
+
 export function parseStatus(object: unknown): RolloutStatus {
   const raw = obj(obj(object).status);
   const pauseConditions = Array.isArray(raw.pauseConditions)
@@ -243,6 +249,7 @@ export function parseStatus(object: unknown): RolloutStatus {
   const index = raw.currentStepIndex;
   return {
     ...(raw as RolloutStatus),
+    observedGeneration: observedGeneration(raw.observedGeneration),
     abort: bool(raw.abort),
     promoteFull: bool(raw.promoteFull),
     controllerPause: bool(raw.controllerPause),

@@ -307,7 +307,8 @@ export interface BlueGreenStatus {
 }
 
 export interface RolloutStatus {
-  readonly observedGeneration?: string;
+  /** metadata.generation the status was computed from (an integer, as kstatus reads it). */
+  readonly observedGeneration?: number;
   readonly phase?: Phase;
   readonly message?: string;
   readonly currentPodHash?: string;

@@ -22,7 +22,7 @@ describe('first revision', () => {
       stableRS: hash,
       currentPodHash: hash,
       currentStepIndex: 4,
-      observedGeneration: '1',
+      observedGeneration: 1,
       canary: { weights: { canary: { weight: 0 }, stable: { weight: 100 } } },
     });
     expect(sim.world.replicasOf(hash)).toBe(4);
