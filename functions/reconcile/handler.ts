@@ -74,6 +74,21 @@ async function announceRemoval(
   );
 }
 
+/** A sink that turns every event away needs a person: say so loudly, once per step. */
+function reportStoppedDelivery(log: Logger, outcome: StepOutcome): void {
+  if (outcome.kind !== 'applied' && outcome.kind !== 'noop' && outcome.kind !== 'removing') return;
+  const stopped = outcome.delivery?.stoppedBy;
+  if (!stopped) return;
+  if (stopped.retryable) {
+    log.warn({ error: stopped.error }, 'CDEvents wait in the outbox: the sink did not take them');
+  } else {
+    log.error(
+      { error: stopped.error },
+      'the event sink refuses every CDEvent (check K_SINK and its credentials); they wait in the outbox',
+    );
+  }
+}
+
 function countDelivery(metrics: Metrics, rollout: string, outcome: StepOutcome): void {
   if (outcome.kind !== 'applied' && outcome.kind !== 'noop' && outcome.kind !== 'removing') return;
   if (outcome.kind === 'removing') metrics.cdeventsDropped.inc(outcome.dropped);
@@ -111,6 +126,7 @@ export function createReconcileHandler(deps: StepDeps & { readonly metrics: Metr
     end();
     deps.metrics.steps.inc({ outcome: outcome.kind });
     countDelivery(deps.metrics, `${ref.namespace}/${ref.name}`, outcome);
+    reportStoppedDelivery(stepLog, outcome);
     if (outcome.kind === 'applied') {
       stepLog.info(
         {

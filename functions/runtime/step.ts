@@ -77,6 +77,11 @@ export interface Delivery {
   readonly deadLettered: number;
   readonly failed: number;
   readonly pending: number;
+  /**
+   * Why delivery stopped, when it did; `retryable` false means the sink turns every event away
+   * (401, 403, a redirect): its address or credentials need a person.
+   */
+  readonly stoppedBy?: { readonly error: string; readonly retryable: boolean };
 }
 
 const emptyWorld = { replicaSets: [], services: [], routes: [], analysisRuns: [] } as const;
@@ -233,6 +238,9 @@ async function deliverOutbox(
     deadLettered: report.refused.length,
     failed: report.failed.length,
     pending: next.outbox?.length ?? 0,
+    ...(report.failed[0]
+      ? { stoppedBy: { error: report.failed[0].error, retryable: report.failed[0].retryable } }
+      : {}),
   };
   if (delivery.sent + delivery.deadLettered === 0) return { delivery, resourceVersion };
   try {

@@ -56,6 +56,17 @@ describe('a world that cannot be changed', () => {
   });
 });
 
+describe('a sink that takes nothing', () => {
+  it('is reported with why delivery stopped, so the shell can tell a person', async () => {
+    const { raw, observed, ids } = firstRevision();
+    const { deps } = fakes({ raw, observed, now, accept: () => [] });
+    const outcome = await reconcileStep(deps, ref);
+    expect(outcome).toMatchObject({
+      delivery: { sent: 0, pending: ids.length, stoppedBy: { error: '503', retryable: true } },
+    });
+  });
+});
+
 describe("KULTA's finalizer", () => {
   const deletedAt = '2026-03-01T10:00:00.000Z';
 
