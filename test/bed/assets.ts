@@ -30,6 +30,8 @@ export interface GoComponent {
   readonly module: string;
   readonly binaries: readonly string[];
   readonly packages: readonly string[];
+  /** Extra environment for `go build`, e.g. `CGO_ENABLED=0` for static binaries. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** One of the test bed's own components. */
@@ -127,11 +129,11 @@ export function cacheRoot(): string {
   return join(xdg, 'kulta', 'testbed');
 }
 
-function componentDir(c: GoComponent): string {
+export function componentDir(c: GoComponent): string {
   return join(cacheRoot(), `${c.name}-${componentVersion(c.wrapper, c.module)}`);
 }
 
-async function isExecutable(path: string): Promise<boolean> {
+export async function isExecutable(path: string): Promise<boolean> {
   try {
     await access(path, constants.X_OK);
     return true;
@@ -148,7 +150,7 @@ async function findPrebuilt(binary: string): Promise<string | undefined> {
 }
 
 /** True when `go` runs; the test bed needs it only to build missing binaries. */
-async function hasGo(): Promise<boolean> {
+export async function hasGo(): Promise<boolean> {
   try {
     await run('go', ['version'], goRoot, () => undefined);
     return true;
@@ -183,7 +185,7 @@ export function run(command: string, args: readonly string[], cwd: string, onLin
 }
 
 function ldflags(c: GoComponent, version: string): string {
-  if (c.name !== 'kubernetes') return '-s -w';
+  if (c.module !== 'k8s.io/kubernetes') return '-s -w';
   // Without these the binaries report v0.0.0-master, and version-gated defaults go wrong.
   const [major, minor] = version.replace(/^v/, '').split('.');
   const v = 'k8s.io/component-base/version';
@@ -218,9 +220,12 @@ async function build(c: GoComponent, progress: Progress): Promise<void> {
   try {
     const out = c.binaries.length === 1 ? join(staging, c.binaries[0] ?? '') : `${staging}/`;
     const args = ['build', '-v', '-trimpath', '-ldflags', ldflags(c, version), '-o', out];
-    await run('go', [...args, ...c.packages], cwd, () => {
+    const count = (): void => {
       compiled += 1;
-    });
+    };
+    // `env K=V go …` keeps a component's build environment (CGO_ENABLED=0) to its own build.
+    const env = Object.entries(c.env ?? {}).map(([k, v]) => `${k}=${v}`);
+    await run('env', [...env, 'go', ...args, ...c.packages], cwd, count);
   } finally {
     clearInterval(ticker);
   }
