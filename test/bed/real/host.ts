@@ -198,6 +198,10 @@ export async function killCgroupProcesses(f: Footprint): Promise<void> {
 /** Removes the bed's cgroup folders, deepest first, in every hierarchy. */
 export async function removeCgroups(f: Footprint): Promise<void> {
   const own = ownCgroups();
+  // runc mirrors the container cgroups into the unified (v2) mount as well: remove them there too.
+  const unified = join(cgroupFs, 'unified');
+  const unifiedTop = join(unified, f.cgroup);
+  if (existsSync(unifiedTop)) await removeTree(unifiedTop);
   for (const root of hierarchies()) {
     const top = join(root, f.cgroup);
     if (existsSync(top)) await removeTree(top);
