@@ -5,7 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { componentVersion } from './assets.ts';
-import { ensurePrometheus, prometheusComponent, prometheusRelease } from './tools.ts';
+import {
+  ensurePrometheus,
+  ensureTraefik,
+  prometheusComponent,
+  prometheusRelease,
+  traefikComponent,
+} from './tools.ts';
 
 const saved = { ...process.env };
 let scratch: string;
@@ -32,8 +38,9 @@ async function fakeBinaries(folder: string, names: readonly string[]): Promise<v
 }
 
 describe('the test bed’s tools', () => {
-  it('pins Prometheus v0.316 in its wrapper module', () => {
+  it('pins Prometheus v0.316 and Traefik v3.6 in their wrapper modules', () => {
     expect(componentVersion('prometheus', prometheusComponent.module)).toBe('v0.316.0');
+    expect(componentVersion('traefik', traefikComponent.module)).toMatch(/^v3\.6\.\d+$/);
   });
 
   it.each([
@@ -76,5 +83,17 @@ describe('the test bed’s tools', () => {
     await expect(ensurePrometheus(() => undefined)).rejects.toThrow(
       /prometheus \(github\.com\/prometheus\/prometheus v0\.316\.0\) is not in .*Go was not found on PATH/,
     );
+  });
+
+  it('uses a cached Traefik and says which one it cannot build without Go', async () => {
+    const version = componentVersion('traefik', traefikComponent.module);
+    await expect(ensureTraefik(() => undefined)).rejects.toThrow(
+      `traefik (github.com/traefik/traefik/v3 ${version}) is not in`,
+    );
+    await fakeBinaries(`traefik-${version}`, ['traefik']);
+    await expect(ensureTraefik(() => undefined)).resolves.toEqual({
+      traefik: join(scratch, 'cache', `traefik-${version}`, 'traefik'),
+      version,
+    });
   });
 });

@@ -1,8 +1,8 @@
 // The Go-built tools that run beside the test bed's control plane: Prometheus (the analysis
-// tests, the real bed's metrics). Each comes from a wrapper module under test/bed/go that pins
-// its version, is cached by that version like the control plane's binaries, and is built with
-// Go on first use.
-import { ensureGoBinary, type GoComponent, type Progress } from './assets.ts';
+// tests, the real bed's metrics) and Traefik (the real bed's Gateway). Each comes from a wrapper
+// module under test/bed/go that pins its version, is cached by that version like the control
+// plane's binaries, and is built with Go on first use.
+import { componentVersion, ensureGoBinary, type GoComponent, type Progress } from './assets.ts';
 
 /**
  * Prometheus v3 (module `github.com/prometheus/prometheus` v0.3MM.P is Prometheus 3.MM.P).
@@ -30,6 +30,16 @@ export const prometheusComponent: GoComponent = {
       `-X ${v}.BuildUser=kulta-testbed`,
     ];
   },
+};
+
+/** Traefik v3 (the real bed's Gateway API data plane), with its version stamped. */
+export const traefikComponent: GoComponent = {
+  name: 'traefik',
+  wrapper: 'traefik',
+  module: 'github.com/traefik/traefik/v3',
+  binaries: ['traefik'],
+  packages: ['github.com/traefik/traefik/v3/cmd/traefik'],
+  stamp: (version) => [`-X github.com/traefik/traefik/v3/pkg/version.Version=${version}`],
 };
 
 /** Prometheus' release number for its Go module version: v0.316.0 → 3.16.0. */
@@ -63,4 +73,15 @@ export async function ensurePrometheus(progress: Progress): Promise<PrometheusBi
   const prometheus = await ensureGoBinary(prometheusComponent, 'prometheus', progress);
   const promtool = await ensureGoBinary(prometheusComponent, 'promtool', progress);
   return { prometheus, promtool };
+}
+
+/**
+ * The cached Traefik binary and its version, built on first use (6.5 min cold on an idle 2-core
+ * machine; 37 min measured here under a load average of ~20). The real bed configures and runs it.
+ */
+export async function ensureTraefik(
+  progress: Progress,
+): Promise<{ readonly traefik: string; readonly version: string }> {
+  const traefik = await ensureGoBinary(traefikComponent, 'traefik', progress);
+  return { traefik, version: componentVersion(traefikComponent.wrapper, traefikComponent.module) };
 }
