@@ -28,6 +28,10 @@ export interface GoComponent {
   readonly name: string;
   readonly wrapper: string;
   readonly module: string;
+  /** Build tags the component's own build supports (e.g. Prometheus' `remove_all_sd`). */
+  readonly tags?: readonly string[];
+  /** Extra `-ldflags` (version stamping) for the component's version. */
+  readonly stamp?: (version: string) => readonly string[];
   readonly binaries: readonly string[];
   readonly packages: readonly string[];
   /** Extra environment for `go build`, e.g. `CGO_ENABLED=0` for static binaries. */
@@ -185,6 +189,7 @@ export function run(command: string, args: readonly string[], cwd: string, onLin
 }
 
 function ldflags(c: GoComponent, version: string): string {
+  if (c.stamp) return ['-s -w', ...c.stamp(version)].join(' ');
   if (c.module !== 'k8s.io/kubernetes') return '-s -w';
   // Without these the binaries report v0.0.0-master, and version-gated defaults go wrong.
   const [major, minor] = version.replace(/^v/, '').split('.');
@@ -219,7 +224,8 @@ async function build(c: GoComponent, progress: Progress): Promise<void> {
   }, 15_000);
   try {
     const out = c.binaries.length === 1 ? join(staging, c.binaries[0] ?? '') : `${staging}/`;
-    const args = ['build', '-v', '-trimpath', '-ldflags', ldflags(c, version), '-o', out];
+    const tags = c.tags && c.tags.length > 0 ? ['-tags', c.tags.join(',')] : [];
+    const args = ['build', '-v', '-trimpath', ...tags, '-ldflags', ldflags(c, version), '-o', out];
     const count = (): void => {
       compiled += 1;
     };
