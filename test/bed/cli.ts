@@ -20,6 +20,8 @@ async function upReal(): Promise<number> {
       : `test bed: real bed up in ${secs}s in ${state.dir}; stop it with npm run cluster:down`,
   );
   console.log(`KUBECONFIG=${state.kubeconfig}`);
+  console.log(`GATEWAY=${state.real.gateway}`);
+  console.log(`PROMETHEUS=${state.real.prometheus}`);
   return 0;
 }
 

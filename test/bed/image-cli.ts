@@ -2,6 +2,7 @@
 // archive and prints, each on a line of its own, IMAGE=<ref> and ARCHIVE=<path>; progress goes
 // to stderr, so `eval "$(npm run -s cluster:image -- demo)"` works in a shell.
 import { buildBedImage, imageNames, type ImageName } from './images.ts';
+import { importIntoRealBed } from './real/bed.ts';
 
 const usage = `usage: npm run cluster:image -- <${imageNames.join('|')}>`;
 
@@ -24,6 +25,13 @@ try {
   const image = await buildBedImage(name, (line) => {
     console.error(line);
   });
+  if (
+    await importIntoRealBed(image.archive, (line) => {
+      console.error(line);
+    })
+  ) {
+    console.error(`image: ${image.ref} imported into the running real bed`);
+  }
   console.log(`IMAGE=${image.ref}`);
   console.log(`ARCHIVE=${image.archive}`);
 } catch (error) {

@@ -31,13 +31,19 @@ import {
   removeNetwork,
   unmountUnder,
 } from './host.ts';
-import { startNode } from './node.ts';
+import { startGateway } from './gateway.ts';
+import { importImage, startNode } from './node.ts';
 
 /** What the real bed adds to a cluster's state: where its gateway and Prometheus answer. */
 export interface RealBedState extends ClusterState {
   readonly real: {
     readonly nodeIp: string;
     readonly netns: string;
+    /** `host:port` of the Gateway's HTTP listener, reachable from the host. */
+    readonly gateway: string;
+    readonly prometheus: string;
+    /** Traefik's API (dynamic configuration as loaded), for tests that wait for a route. */
+    readonly traefikApi: string;
     readonly containerdSocket: string;
     readonly ctr: string;
   };
@@ -69,9 +75,14 @@ export async function stopRealBed(dir = realRunDir()): Promise<boolean> {
   return existed;
 }
 
-/** True when every process runs and the apiserver answers. */
+/** True when every process runs, the apiserver answers and Prometheus is ready. */
 export async function isRealBedHealthy(state: RealBedState): Promise<boolean> {
-  return isHealthy(state);
+  if (!(await isHealthy(state))) return false;
+  try {
+    return (await fetch(`${state.real.prometheus}/-/ready`)).ok;
+  } catch {
+    return false;
+  }
 }
 
 async function launchRealBed(dir: string, progress: Progress): Promise<RealBedState> {
@@ -86,13 +97,17 @@ async function launchRealBed(dir: string, progress: Progress): Promise<RealBedSt
   await installGatewayApi(cluster.kubeconfig);
   await installCrds(cluster.kubeconfig);
   const node = await startNode(starter, f, nodeAssets, cluster.kubeconfig);
+  const gateway = await startGateway(starter, f, cluster.kubeconfig, progress);
   return {
     ...cluster,
     pids: starter.pids,
-    versions: { ...cluster.versions, ...nodeAssets.versions },
+    versions: { ...cluster.versions, ...nodeAssets.versions, ...gateway.versions },
     real: {
       nodeIp: f.nodeIp,
       netns: f.netns,
+      gateway: gateway.address,
+      prometheus: gateway.prometheus,
+      traefikApi: gateway.api,
       containerdSocket: node.containerdSocket,
       ctr: nodeAssets.ctr,
     },
@@ -120,4 +135,19 @@ export async function startRealBed(
     if (process.env.KULTA_REAL_TESTBED_KEEP_FAILED !== '1') await stopRealBed(dir);
     throw error;
   }
+}
+
+/**
+ * Imports an image archive into the real bed's containerd when a healthy real bed runs in
+ * `dir`; resolves with whether it did (`cluster:image` builds either way).
+ */
+export async function importIntoRealBed(
+  archive: string,
+  progress: Progress,
+  dir = realRunDir(),
+): Promise<boolean> {
+  const state = await readRealState(dir);
+  if (!state || !(await isRealBedHealthy(state))) return false;
+  await importImage(state.real.ctr, state.real.containerdSocket, archive, progress);
+  return true;
 }

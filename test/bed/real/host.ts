@@ -117,9 +117,15 @@ export async function removeNetwork(f: Footprint): Promise<void> {
   if (existsSync(`/run/netns/${f.netns}`)) {
     await run('ip', ['netns', 'delete', f.netns], '/', () => undefined);
   }
-  const links = await capture('ip', ['-o', 'link']);
-  if (links.includes(` ${f.vethHost}@`) || links.includes(` ${f.vethHost}:`)) {
-    await run('ip', ['link', 'delete', f.vethHost], '/', () => undefined);
+  // The host's end goes with the netns, a moment later; delete it only if it is still there.
+  const present = async (): Promise<boolean> => {
+    const links = await capture('ip', ['-o', 'link']);
+    return links.includes(` ${f.vethHost}@`) || links.includes(` ${f.vethHost}:`);
+  };
+  try {
+    if (await present()) await run('ip', ['link', 'delete', f.vethHost], '/', () => undefined);
+  } catch (error) {
+    if (await present()) throw error;
   }
 }
 
