@@ -16,6 +16,8 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
+          // The real lane has its own config (vitest.real.config.ts, npm run test:real).
+          exclude: ['test/integration/real/**'],
           globalSetup: ['test/bed/global-setup.ts'],
           // One file at a time: a file's local runner watches every namespace, and the
           // reliability tests check that only their own instances acted on their rollouts.

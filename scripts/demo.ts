@@ -1,9 +1,10 @@
 // `npm run demo`: KULTA on the local test bed, live. Starts (or reuses) the test bed, deploys a
 // small app in a fresh namespace, runs the local runner in this process, then walks a canary
 // to full promotion and shows an abort, with a live view of status, route weights and pods;
-// or, named, one of the other strategies: blue-green, ab, simple.
+// or, named, one of the other strategies: blue-green, ab, simple; or `live`: a canary on the
+// real bed's node under real request load (scripts/demo/live.ts).
 //
-//   node scripts/demo.ts [blue-green | ab | simple] [--canary-only | --abort-only] [--keep]
+//   node scripts/demo.ts [blue-green | ab | simple | live] [--canary-only | --abort-only] [--keep]
 //                        [--namespace NAME] [--kubeconfig PATH]
 //
 // Exit 0 with a summary; 1 with a message on failure; 130 on Ctrl-C (runner stopped).
@@ -24,8 +25,11 @@ import { LiveScreen } from '../functions/cli/screen.ts';
 import { runStrategyDemo, strategyDemos, type StrategyDemo } from './demo/strategies.ts';
 import { deleteNamespace, prepareCluster, recreateNamespace } from './demo/test-bed.ts';
 import { kubeClients, loadKubeConfigFile } from '../test/support/clients.ts';
+import { runLiveDemo } from './demo/live.ts';
 
-const usage = `usage: node scripts/demo.ts [blue-green | ab | simple] [--canary-only | --abort-only] [--keep] [--namespace NAME] [--kubeconfig PATH]
+const usage = `usage: node scripts/demo.ts [blue-green | ab | simple | live] [--canary-only | --abort-only] [--keep] [--namespace NAME] [--kubeconfig PATH]
+  live               on the real bed (root, a real node and Gateway): real requests, the share each
+                     version serves as the weights step, then a bad version caught from its errors
   blue-green         a preview that waits for promote, then one switch of the active Service and route
   ab                 a header route for testers (X-Canary: yes), then weights
   simple             a rolling update within maxSurge/maxUnavailable
@@ -38,6 +42,8 @@ const usage = `usage: node scripts/demo.ts [blue-green | ab | simple] [--canary-
 
 interface Options {
   readonly strategy: StrategyDemo | undefined;
+  /** `live`: the real bed's demo, which takes none of the other options. */
+  readonly live: boolean;
   readonly canary: boolean;
   readonly abort: boolean;
   readonly keep: boolean;
@@ -61,8 +67,17 @@ function options(): Options | undefined {
   if (values['canary-only'] && values['abort-only']) {
     throw new Error('--canary-only and --abort-only exclude each other');
   }
+  const live = positionals.length === 1 && positionals[0] === 'live';
+  const others = ['canary-only', 'abort-only', 'keep', 'namespace', 'kubeconfig'] as const;
+  if (
+    live &&
+    others.some((k) => process.argv.some((a) => a === `--${k}` || a.startsWith(`--${k}=`)))
+  ) {
+    throw new Error('live takes no options: it runs on the real bed in namespace kulta-live');
+  }
   return {
-    strategy: strategyOf(positionals),
+    live,
+    strategy: live ? undefined : strategyOf(positionals),
     canary: !values['abort-only'],
     abort: !values['canary-only'],
     keep: values.keep,
@@ -171,6 +186,11 @@ async function main(): Promise<number> {
   if (!o) {
     console.log(usage);
     return 0;
+  }
+  if (o.live) {
+    return runLiveDemo((line) => {
+      console.error(line);
+    });
   }
   const controller = new AbortController();
   const onSigint = (): void => {

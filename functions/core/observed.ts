@@ -36,7 +36,10 @@ export interface ObservedRoute {
   /** Weights of our backends as written on the route (the same in every rule we manage). */
   readonly stableWeight: number | undefined;
   readonly canaryWeight: number | undefined;
-  /** True when all rules carry the same weights for our backends. */
+  /**
+   * True when all rules carry the same weights for our backends, and every gateway reporting
+   * on the route (status.parents) accepted this generation with its refs resolved.
+   */
   readonly consistent: boolean;
   /** The route's value of the in-progress label's key (undefined: not labelled). */
   readonly inProgressLabel?: string;

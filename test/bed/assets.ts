@@ -28,10 +28,16 @@ export interface GoComponent {
   readonly name: string;
   readonly wrapper: string;
   readonly module: string;
+  /** Build tags the component's own build supports (e.g. Prometheus' `remove_all_sd`). */
+  readonly tags?: readonly string[];
+  /** Extra `-ldflags` (version stamping) for the component's version. */
+  readonly stamp?: (version: string) => readonly string[];
   readonly binaries: readonly string[];
   readonly packages: readonly string[];
   /** A Go toolchain the module needs beyond the installed one (GOTOOLCHAIN for its builds). */
   readonly toolchain?: string;
+  /** Extra environment for `go build`, e.g. `CGO_ENABLED=0` for static binaries. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** One of the test bed's own components. */
@@ -164,11 +170,11 @@ export function cacheRoot(): string {
   return join(xdg, 'kulta', 'testbed');
 }
 
-function componentDir(c: GoComponent): string {
+export function componentDir(c: GoComponent): string {
   return join(cacheRoot(), `${c.name}-${componentVersion(c.wrapper, c.module)}`);
 }
 
-async function isExecutable(path: string): Promise<boolean> {
+export async function isExecutable(path: string): Promise<boolean> {
   try {
     await access(path, constants.X_OK);
     return true;
@@ -185,7 +191,7 @@ async function findPrebuilt(binary: string): Promise<string | undefined> {
 }
 
 /** True when `go` runs; the test bed needs it only to build missing binaries. */
-async function hasGo(): Promise<boolean> {
+export async function hasGo(): Promise<boolean> {
   try {
     await run('go', ['version'], goRoot, () => undefined);
     return true;
@@ -235,7 +241,8 @@ export function runIn(dir: RunDir, command: string, args: readonly string[], onL
 }
 
 function ldflags(c: GoComponent, version: string): string {
-  if (c.name !== 'kubernetes') return '-s -w';
+  if (c.stamp) return ['-s -w', ...c.stamp(version)].join(' ');
+  if (c.module !== 'k8s.io/kubernetes') return '-s -w';
   // Without these the binaries report v0.0.0-master, and version-gated defaults go wrong.
   const [major, minor] = version.replace(/^v/, '').split('.');
   const v = 'k8s.io/component-base/version';
@@ -271,8 +278,11 @@ async function build(c: GoComponent, progress: Progress): Promise<void> {
   }, 15_000);
   try {
     const out = c.binaries.length === 1 ? join(staging, c.binaries[0] ?? '') : `${staging}/`;
-    const args = ['build', '-v', '-trimpath', '-ldflags', ldflags(c, version), '-o', out];
-    await runIn(where, 'go', [...args, ...c.packages], () => {
+    const tags = c.tags && c.tags.length > 0 ? ['-tags', c.tags.join(',')] : [];
+    const args = ['build', '-v', '-trimpath', ...tags, '-ldflags', ldflags(c, version), '-o', out];
+    // The component's own build environment (GOTOOLCHAIN, CGO_ENABLED=0) stays with its build.
+    const buildEnv = { ...env, ...c.env };
+    await runIn({ cwd, env: buildEnv }, 'go', [...args, ...c.packages], () => {
       compiled += 1;
     });
   } finally {

@@ -14,21 +14,13 @@ import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { ensureAssets, type Assets, type Progress } from './assets.ts';
 import { freePort, httpsGet, isAlive, startProcess, stopProcess, waitFor } from './processes.ts';
 
-const processNames = [
-  'etcd',
-  'kube-apiserver',
-  'kube-controller-manager',
-  'kube-scheduler',
-  'kwok',
-] as const;
-type ProcessName = (typeof processNames)[number];
-
 /** What `cluster:up` leaves behind for `cluster:down`, other shells and the tests. */
 export interface ClusterState {
   readonly dir: string;
   readonly kubeconfig: string;
   readonly server: string;
-  readonly pids: Partial<Record<ProcessName, number>>;
+  /** Every process by name, in start order (the real bed adds its node's daemons). */
+  readonly pids: Readonly<Record<string, number>>;
   readonly versions: Assets['versions'];
   readonly startedAt: string;
 }
@@ -50,9 +42,9 @@ function pidsPath(dir: string): string {
   return join(dir, 'pids.json');
 }
 
-function readPids(dir: string): Partial<Record<ProcessName, number>> {
+function readPids(dir: string): Record<string, number> {
   if (!existsSync(pidsPath(dir))) return {};
-  return JSON.parse(readFileSync(pidsPath(dir), 'utf8')) as Partial<Record<ProcessName, number>>;
+  return JSON.parse(readFileSync(pidsPath(dir), 'utf8')) as Record<string, number>;
 }
 
 export async function readState(dir = runDir()): Promise<ClusterState | undefined> {
@@ -62,9 +54,8 @@ export async function readState(dir = runDir()): Promise<ClusterState | undefine
 
 /** True when every process of the cluster runs and the apiserver answers /readyz. */
 export async function isHealthy(state: ClusterState): Promise<boolean> {
-  if (!processNames.every((n) => state.pids[n] !== undefined && isAlive(state.pids[n]))) {
-    return false;
-  }
+  const pids = Object.values(state.pids);
+  if (pids.length === 0 || !pids.every((pid) => isAlive(pid))) return false;
   try {
     const kc = new KubeConfig();
     kc.loadFromFile(state.kubeconfig);
@@ -77,27 +68,31 @@ export async function isHealthy(state: ClusterState): Promise<boolean> {
   }
 }
 
+/** Stops every process of the cluster in `dir` by its pid, in reverse start order. */
+export async function stopProcesses(dir: string): Promise<void> {
+  const pids = readPids(dir);
+  // Reverse start order: the node and controllers first, etcd last.
+  for (const pid of Object.values(pids).reverse()) await stopProcess(pid);
+}
+
 /** Stops every process of the cluster in `dir` by its pid and removes the folder. */
 export async function stopCluster(dir = runDir()): Promise<boolean> {
-  const pids = readPids(dir);
-  // Reverse start order: the node faker and controllers first, etcd last.
-  for (const name of [...processNames].reverse()) {
-    const pid = pids[name];
-    if (pid !== undefined) await stopProcess(pid);
-  }
+  await stopProcesses(dir);
   const existed = existsSync(dir);
   await rm(dir, { recursive: true, force: true });
   return existed;
 }
 
-function logTail(dir: string, name: ProcessName): string {
+function logTail(dir: string, name: string): string {
   const path = join(dir, 'logs', `${name}.log`);
   if (!existsSync(path)) return '';
   const lines = readFileSync(path, 'utf8').trimEnd().split('\n');
   return `\n--- last lines of ${path} ---\n${lines.slice(-15).join('\n')}`;
 }
 
+/** The address every component listens on, and the ports each one takes. */
 interface Ports {
+  host: string;
   etcdClient: number;
   etcdPeer: number;
   apiserver: number;
@@ -106,7 +101,7 @@ interface Ports {
   kwok: number;
 }
 
-async function allocatePorts(): Promise<Ports> {
+async function allocatePorts(host: string): Promise<Ports> {
   const taken = new Set<number>();
   const next = async (): Promise<number> => {
     for (;;) {
@@ -118,6 +113,7 @@ async function allocatePorts(): Promise<Ports> {
     }
   };
   return {
+    host,
     etcdClient: await next(),
     etcdPeer: await next(),
     apiserver: await next(),
@@ -169,8 +165,8 @@ function kubeconfigYaml(server: string, ca: string, token: string): string {
 }
 
 function etcdArgs(dir: string, p: Ports): string[] {
-  const client = `http://127.0.0.1:${String(p.etcdClient)}`;
-  const peer = `http://127.0.0.1:${String(p.etcdPeer)}`;
+  const client = `http://${p.host}:${String(p.etcdClient)}`;
+  const peer = `http://${p.host}:${String(p.etcdPeer)}`;
   return [
     '--name=testbed',
     `--data-dir=${join(dir, 'etcd')}`,
@@ -186,9 +182,9 @@ function etcdArgs(dir: string, p: Ports): string[] {
 
 function apiserverArgs(dir: string, p: Ports): string[] {
   return [
-    `--etcd-servers=http://127.0.0.1:${String(p.etcdClient)}`,
-    '--bind-address=127.0.0.1',
-    '--advertise-address=127.0.0.1',
+    `--etcd-servers=http://${p.host}:${String(p.etcdClient)}`,
+    `--bind-address=${p.host}`,
+    `--advertise-address=${p.host}`,
     `--secure-port=${String(p.apiserver)}`,
     `--cert-dir=${join(dir, 'certs')}`,
     `--token-auth-file=${join(dir, 'tokens.csv')}`,
@@ -204,7 +200,7 @@ function apiserverArgs(dir: string, p: Ports): string[] {
 function controllerManagerArgs(dir: string, p: Ports): string[] {
   return [
     `--kubeconfig=${join(dir, 'kubeconfig')}`,
-    '--bind-address=127.0.0.1',
+    `--bind-address=${p.host}`,
     `--secure-port=${String(p.controllerManager)}`,
     `--service-account-private-key-file=${join(dir, 'sa.key')}`,
     `--root-ca-file=${join(dir, 'certs', 'apiserver.crt')}`,
@@ -218,7 +214,7 @@ function schedulerArgs(dir: string, p: Ports): string[] {
     `--kubeconfig=${join(dir, 'kubeconfig')}`,
     `--authentication-kubeconfig=${join(dir, 'kubeconfig')}`,
     `--authorization-kubeconfig=${join(dir, 'kubeconfig')}`,
-    '--bind-address=127.0.0.1',
+    `--bind-address=${p.host}`,
     `--secure-port=${String(p.scheduler)}`,
     '--leader-elect=false',
   ];
@@ -229,7 +225,7 @@ function kwokArgs(dir: string, p: Ports, assets: Assets): string[] {
     `--kubeconfig=${join(dir, 'kubeconfig')}`,
     '--manage-all-nodes=false',
     '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
-    `--server-address=127.0.0.1:${String(p.kwok)}`,
+    `--server-address=${p.host}:${String(p.kwok)}`,
     '--node-lease-duration-seconds=40',
     ...assets.kwokStages.map((s) => `--config=${s}`),
   ];
@@ -255,23 +251,37 @@ function fakeNode() {
   };
 }
 
-class Starter {
-  readonly pids: Partial<Record<ProcessName, number>> = {};
+/** Where the control plane runs (its listen address) and whether it gets a fake node. */
+export interface Placement {
+  readonly host: string;
+  /** Whether KWOK plays a fake node (the fast suite's bed) or a real node joins later. */
+  readonly fakeNode: boolean;
+}
+
+export const loopback: Placement = { host: '127.0.0.1', fakeNode: true };
+
+export class Starter {
+  readonly pids: Record<string, number> = {};
   readonly dir: string;
   readonly progress: Progress;
+  /** A command prefix every process starts through, e.g. `nsenter --net=<netns> --` (it keeps
+   * the pid, so the recorded pid is the daemon's own). */
+  readonly enter: readonly string[];
 
-  constructor(dir: string, progress: Progress) {
+  constructor(dir: string, progress: Progress, enter: readonly string[] = []) {
     this.dir = dir;
     this.progress = progress;
+    this.enter = enter;
   }
 
-  start(name: ProcessName, binary: string, args: readonly string[]): void {
+  start(name: string, binary: string, args: readonly string[]): void {
     this.progress(`test bed: starting ${name}`);
-    this.pids[name] = startProcess(binary, args, join(this.dir, 'logs', `${name}.log`));
+    const [command, ...rest] = [...this.enter, binary, ...args];
+    this.pids[name] = startProcess(command ?? binary, rest, join(this.dir, 'logs', `${name}.log`));
     writeFileSync(pidsPath(this.dir), `${JSON.stringify(this.pids)}\n`);
   }
 
-  async ready(name: ProcessName, check: () => Promise<boolean>): Promise<void> {
+  async ready(name: string, check: () => Promise<boolean>): Promise<void> {
     try {
       await waitFor(
         `${name} to become ready`,
@@ -289,15 +299,16 @@ class Starter {
   }
 }
 
-async function launch(s: Starter, assets: Assets): Promise<ClusterState> {
+/** Starts the control plane (and KWOK's fake node when `place.fakeNode`) in `s.dir`. */
+export async function launch(s: Starter, assets: Assets, place: Placement): Promise<ClusterState> {
   const { dir } = s;
-  const ports = await allocatePorts();
+  const ports = await allocatePorts(place.host);
   const token = await writeCredentials(dir);
-  const server = `https://127.0.0.1:${String(ports.apiserver)}`;
+  const server = `https://${place.host}:${String(ports.apiserver)}`;
 
   s.start('etcd', assets.etcd, etcdArgs(dir, ports));
   await s.ready('etcd', async () => {
-    const res = await fetch(`http://127.0.0.1:${String(ports.etcdClient)}/health`);
+    const res = await fetch(`http://${place.host}:${String(ports.etcdClient)}/health`);
     return res.ok;
   });
 
@@ -319,12 +330,13 @@ async function launch(s: Starter, assets: Assets): Promise<ClusterState> {
     controllerManagerArgs(dir, ports),
   );
   s.start('kube-scheduler', assets.kubeScheduler, schedulerArgs(dir, ports));
-  s.start('kwok', assets.kwok, kwokArgs(dir, ports, assets));
+  if (place.fakeNode) s.start('kwok', assets.kwok, kwokArgs(dir, ports, assets));
   const healthz = (port: number) => async () =>
-    (await httpsGet(`https://127.0.0.1:${String(port)}/healthz`, {})).status === 200;
+    (await httpsGet(`https://${place.host}:${String(port)}/healthz`, {})).status === 200;
   await s.ready('kube-controller-manager', healthz(ports.controllerManager));
   await s.ready('kube-scheduler', healthz(ports.scheduler));
-  await readyNode(s, kubeconfig);
+  if (place.fakeNode) await readyFakeNode(s, kubeconfig);
+  await readyServiceAccount(s, kubeconfig);
 
   return {
     dir,
@@ -336,16 +348,25 @@ async function launch(s: Starter, assets: Assets): Promise<ClusterState> {
   };
 }
 
-/** Registers the fake node, then waits for KWOK to report it Ready and for the default SA. */
-async function readyNode(s: Starter, kubeconfig: string): Promise<void> {
+function coreApi(kubeconfig: string): CoreV1Api {
   const kc = new KubeConfig();
   kc.loadFromFile(kubeconfig);
-  const core = kc.makeApiClient(CoreV1Api);
+  return kc.makeApiClient(CoreV1Api);
+}
+
+/** Registers the fake node, then waits for KWOK to report it Ready. */
+async function readyFakeNode(s: Starter, kubeconfig: string): Promise<void> {
+  const core = coreApi(kubeconfig);
   await core.createNode({ body: fakeNode() });
   await s.ready('kwok', async () => {
     const node = await core.readNode({ name: fakeNodeName });
     return (node.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
   });
+}
+
+/** Waits for the default service account. */
+async function readyServiceAccount(s: Starter, kubeconfig: string): Promise<void> {
+  const core = coreApi(kubeconfig);
   // The service-account controller creates `default`; pods are refused until it exists.
   await s.ready('kube-controller-manager', async () => {
     await core.readNamespacedServiceAccount({ name: 'default', namespace: 'default' });
@@ -369,7 +390,7 @@ export async function startCluster(
   await mkdir(join(dir, 'certs'), { recursive: true });
   const starter = new Starter(dir, progress);
   try {
-    const state = await launch(starter, assets);
+    const state = await launch(starter, assets, loopback);
     await writeFile(statePath(dir), `${JSON.stringify(state, null, 2)}\n`);
     return { state, reused: false };
   } catch (error) {

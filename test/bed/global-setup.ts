@@ -1,8 +1,10 @@
-// Vitest global setup for integration tests: reuse a running test bed, or start one and stop
-// it again when the run ends. Tests read the kubeconfig path with `inject('kubeconfig')`.
+// Vitest global setup for integration tests: build Prometheus if it is not cached, reuse a
+// running test bed, or start one and stop it again when the run ends. Tests read the kubeconfig
+// path with `inject('kubeconfig')`.
 import type { TestProject } from 'vitest/node';
 import { startCluster, stopCluster } from './cluster.ts';
 import { installCrds, installGatewayApi } from './crds.ts';
+import { ensurePrometheus } from './tools.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -11,6 +13,10 @@ declare module 'vitest' {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  // Built here once (minutes, cold) so no test's hook waits for a Go build.
+  await ensurePrometheus((line) => {
+    console.error(line);
+  });
   const { state, reused } = await startCluster((line) => {
     console.error(line);
   });

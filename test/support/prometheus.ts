@@ -1,18 +1,16 @@
-// A real Prometheus for tests: the Debian binary on a free 127.0.0.1 port with temp storage, fed by
-// backfilled OpenMetrics (promtool) and/or a scraped test exporter; stopped by pid, removed after.
-//
-// Install: `apt-get install -y --no-install-recommends prometheus` (Debian 12: 2.42, binaries in
-// /usr/bin). The package's own service is not used: every flag that would read /etc/prometheus
-// (config, console templates) points into the temp folder, and storage lives there too.
-// Override the binaries with PROMETHEUS_BINARY / PROMTOOL_BINARY.
+// A real Prometheus for tests: Prometheus 3 built from its Go module (test/bed/tools.ts, cached
+// like the test bed's binaries) on a free 127.0.0.1 port with temp storage, fed by backfilled
+// OpenMetrics (promtool) and/or a scraped test exporter; stopped by pid, removed after.
+// The integration tests' global setup builds it once; PROMETHEUS_BINARY and PROMTOOL_BINARY
+// (both) use other binaries instead.
 import { execFile } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort, isAlive, startProcess, stopProcess, waitFor } from '../bed/processes.ts';
+import { ensurePrometheus } from '../bed/tools.ts';
 import { eventually } from './kube.ts';
 
 const run = promisify(execFile);
@@ -36,33 +34,6 @@ export interface TestPrometheus {
   stop(): Promise<void>;
 }
 
-function onPath(name: string): string | undefined {
-  const dirs = (process.env.PATH ?? '').split(delimiter).filter(Boolean);
-  for (const dir of [...dirs, '/usr/bin', '/usr/local/bin']) {
-    const candidate = join(dir, name);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not in this folder: try the next one
-    }
-  }
-  return undefined;
-}
-
-/** Paths of the prometheus and promtool binaries, or an error that says how to install them. */
-export function prometheusBinaries(): { prometheus: string; promtool: string } {
-  const prometheus = process.env.PROMETHEUS_BINARY ?? onPath('prometheus');
-  const promtool = process.env.PROMTOOL_BINARY ?? onPath('promtool');
-  if (prometheus === undefined || promtool === undefined) {
-    throw new Error(
-      'Prometheus is not installed: run `apt-get install -y --no-install-recommends prometheus` ' +
-        '(Debian/Ubuntu), or set PROMETHEUS_BINARY and PROMTOOL_BINARY',
-    );
-  }
-  return { prometheus, promtool };
-}
-
 function config(options: PrometheusOptions): string {
   const interval = options.scrapeInterval ?? '1s';
   const lines = ['global:', `  scrape_interval: ${interval}`, `  evaluation_interval: ${interval}`];
@@ -77,7 +48,9 @@ function config(options: PrometheusOptions): string {
 
 /** Starts Prometheus and waits until it is ready; on failure nothing is left behind. */
 export async function startPrometheus(options: PrometheusOptions = {}): Promise<TestPrometheus> {
-  const binaries = prometheusBinaries();
+  const binaries = await ensurePrometheus((line) => {
+    console.error(line);
+  });
   const dir = await mkdtemp(join(tmpdir(), 'kulta-prometheus-'));
   const storage = join(dir, 'data');
   const logFile = join(dir, 'prometheus.log');
@@ -105,8 +78,6 @@ export async function startPrometheus(options: PrometheusOptions = {}): Promise<
         `--config.file=${join(dir, 'prometheus.yml')}`,
         `--storage.tsdb.path=${storage}`,
         `--web.listen-address=127.0.0.1:${port}`,
-        `--web.console.templates=${join(dir, 'consoles')}`,
-        `--web.console.libraries=${join(dir, 'console_libraries')}`,
       ],
       logFile,
     );

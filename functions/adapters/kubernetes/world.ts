@@ -24,6 +24,7 @@ import { classify, isConflict, isNotFound, retryOnConflict } from './errors.ts';
 import { fenceAnnotations, fenceKey, isFencedOut, rolloutOwnerReference } from './fence.ts';
 import { AnalysisRunLauncher } from './analysis-launch.ts';
 import { observedHeaderRoutes, setHeaderRoutes } from './header-routes.ts';
+import { gatewaysTookRoute } from './route-status.ts';
 import { KubernetesPods } from './pods.ts';
 
 export const revisionAnnotation = 'kulta.io/revision';
@@ -183,7 +184,8 @@ export class KubernetesWorld implements World {
           hasCanary: w.hasCanary,
           stableWeight: w.stable,
           canaryWeight: w.canary,
-          consistent: w.consistent,
+          // Weights count as in place once the gateways reporting on the route took this spec.
+          consistent: w.consistent && gatewaysTookRoute(route),
           headerRoutes,
           ...(inProgressLabel === undefined ? {} : { inProgressLabel }),
         };

@@ -1,29 +1,21 @@
-// The dashboard's browser-test harness: Debian's chromium driven by playwright-core, a page per
-// test that fails on any script error, and screenshots under test-results/dashboard/ (always
-// for named steps, and on failure).
-import { existsSync } from 'node:fs';
+// The dashboard's browser-test harness: a headless Chromium (test/support/chromium.ts) driven by
+// playwright-core, a page per test that fails on any script error, and screenshots under
+// test-results/dashboard/ (always for named steps, and on failure).
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve, type ServerType } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { ensureChromium } from '../../support/chromium.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 /** Where screenshots go: test-results/ is git-ignored. */
 export const artifactDir = join(root, 'test-results', 'dashboard');
 
-/** The browser binary: $KULTA_CHROMIUM, else Debian's chromium package. */
-export const chromiumPath = process.env.KULTA_CHROMIUM ?? '/usr/bin/chromium';
-
 export async function launchBrowser(): Promise<Browser> {
-  if (!existsSync(chromiumPath)) {
-    throw new Error(
-      `no browser at ${chromiumPath}: install Debian's chromium (apt-get install chromium) or set KULTA_CHROMIUM to a Chromium binary`,
-    );
-  }
   return chromium.launch({
-    executablePath: chromiumPath,
+    executablePath: await ensureChromium(),
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
   });
 }

@@ -1,4 +1,4 @@
-// The dashboard in a real browser (Debian's chromium, driven by playwright-core) against the
+// The dashboard in a real browser (a headless Chromium, driven by playwright-core) against the
 // local runner on the test bed: the page follows a canary's weights live, its buttons promote,
 // abort and retry after a confirmation, and the timeline shows each transition's Kubernetes
 // Event and CDEvents. Screenshots land in test-results/dashboard/.
