@@ -105,6 +105,8 @@ describe('why a rollout was aborted', () => {
     sim.patchStatus({ abort: false });
     sim.settle();
     expect(sim.status.abortCause).toBeUndefined();
+    expect(sim.status.abort).toBe(false); // as the operator's retry wrote it
+    expect(sim.status.abortedAt).toBeUndefined();
     sim.patchStatus({ abort: true });
     sim.settle();
     expect(sim.status.abortCause?.reason).toBe('AbortedByUser');

@@ -281,12 +281,34 @@ describe('a step error only a person can fix (Stalled)', () => {
   });
 });
 
+/** Waits until the Rollout has not changed for 3 s: no step of KULTA is writing it any more. */
+async function settled(app: CanaryApp): Promise<void> {
+  let last = '';
+  let since = Date.now();
+  await eventually(
+    'no more writes to the Rollout',
+    async () => {
+      const { metadata } = (await app.rollout()) as unknown as {
+        metadata: { resourceVersion: string };
+      };
+      if (metadata.resourceVersion !== last) {
+        last = metadata.resourceVersion;
+        since = Date.now();
+      }
+      return Date.now() - since;
+    },
+    (quietMs) => quietMs >= 3000,
+  );
+}
+
 describe('a spec KULTA has not seen yet', () => {
   it('is InProgress for kstatus and Progressing for Argo CD until observedGeneration catches up', async () => {
     const a = await healthyApp('unseen');
     // Stop KULTA: the next spec change stays unobserved, as it would while KULTA is down. A step
     // already under way may still see one change; then the next change is the unobserved one.
     file.runner.stop();
+    // Let a step that was under way finish its writes (the Rollout stays the same for 3 s).
+    await settled(a);
     let version = 3;
     const object = await eventually(
       'a spec change KULTA has not observed',

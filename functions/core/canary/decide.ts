@@ -203,9 +203,11 @@ function decideAbort(input: DecideInput): Decision | undefined {
     return {
       event: 'retried',
       message: 'rollout retried from the first step',
+      // status.abort stays as the operator's retry wrote it (false), as in Argo.
       status: {
         ...enterStep({ ...status, stepHistory: [] }, spec, 0, now),
         ...clearedAbort,
+        abort: status.abort,
       },
     };
   }

@@ -20,11 +20,14 @@ let browser: Browser;
 let server: Awaited<ReturnType<typeof serveOnFreePort>>;
 let sink: Server;
 
-/** An event sink that refuses every CDEvent (400, not retried): they stay in status.outbox. */
+/**
+ * An event sink that turns every CDEvent away (403, not retried; not a refusal of the event
+ * itself, which would dead-letter it): they stay in status.outbox.
+ */
 async function refusingSink(): Promise<{ server: Server; url: string }> {
   const refusing = createServer((req, res) => {
     req.resume();
-    req.on('end', () => res.writeHead(400).end('refused by the test'));
+    req.on('end', () => res.writeHead(403).end('turned away by the test'));
   });
   await new Promise<void>((resolve) => refusing.listen(0, '127.0.0.1', resolve));
   const { port } = refusing.address() as AddressInfo;
