@@ -100,11 +100,28 @@ async function unpack(pkg: string, dir: string): Promise<void> {
     await checkRuns(binary, join(staging, 'lib'));
     await writeFile(join(staging, 'chromium'), launcherScript(dir));
     await chmod(join(staging, 'chromium'), 0o755);
-    await rm(dir, { recursive: true, force: true });
-    await rename(staging, dir);
+    await settle(staging, dir);
   } catch (error) {
     await rm(staging, { recursive: true, force: true });
     throw error;
+  }
+}
+
+/**
+ * Moves the unpacked folder into place. Another test run may have unpacked the same version
+ * meanwhile (the cache is shared) and may be running its browser: a complete folder is kept.
+ */
+async function settle(staging: string, dir: string): Promise<void> {
+  if (await isExecutable(join(dir, 'chromium'))) {
+    await rm(staging, { recursive: true, force: true });
+    return;
+  }
+  await rm(dir, { recursive: true, force: true });
+  try {
+    await rename(staging, dir);
+  } catch (error) {
+    await rm(staging, { recursive: true, force: true });
+    if (!(await isExecutable(join(dir, 'chromium')))) throw error;
   }
 }
 
@@ -122,7 +139,9 @@ export function launcherScript(dir: string): string {
 
 /**
  * The Chromium binary for the browser tests: $KULTA_CHROMIUM when set, else the npm package's,
- * unpacked into `<test-bed cache>/chromium-<package version>/` on first use (about 5 s).
+ * unpacked into `<test-bed cache>/chromium-<package version>/` on first use (about 3 s on an
+ * idle machine, minutes under heavy load: the integration global setup does it, outside any
+ * test's hook timeout).
  */
 export async function ensureChromium(): Promise<string> {
   const explicit = process.env.KULTA_CHROMIUM;
