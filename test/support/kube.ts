@@ -17,12 +17,19 @@ export function testKube(): TestKube {
  * namespace would stay Terminating and later files' runners would find its Rollouts.
  */
 async function releaseRollouts(kube: TestKube, namespace: string): Promise<void> {
-  const list = (await kube.custom.listNamespacedCustomObject({
-    group: 'kulta.io',
-    version: 'v1alpha1',
-    plural: 'rollouts',
-    namespace,
-  })) as { items: { metadata: { name: string; finalizers?: string[] } }[] };
+  // A CRD just (re)installed answers 429 "storage is (re)initializing" for a moment.
+  const list = (await eventually(
+    `the Rollouts of namespace ${namespace}`,
+    () =>
+      kube.custom.listNamespacedCustomObject({
+        group: 'kulta.io',
+        version: 'v1alpha1',
+        plural: 'rollouts',
+        namespace,
+      }) as Promise<unknown>,
+    () => true,
+    30_000,
+  )) as { items: { metadata: { name: string; finalizers?: string[] } }[] };
   for (const item of list.items) {
     const finalizers = item.metadata.finalizers ?? [];
     if (!finalizers.includes(cdeventsFinalizer)) continue;
