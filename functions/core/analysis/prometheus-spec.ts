@@ -12,6 +12,7 @@ import {
   secretKeyRef,
   text,
   type OAuth2Ref,
+  plainArg,
   type PlainArgs,
   type PrometheusAuthRef,
   type PrometheusSource,
@@ -67,16 +68,9 @@ const PLACEHOLDERS = /\{\{\s*args\.([A-Za-z0-9_.-]+)\s*\}\}/g;
 
 /** A rangeQuery field with its plain arguments substituted (a Secret cannot set a range). */
 function withArgs(value: unknown, field: string, args: PlainArgs): string | undefined {
-  return text(value, field)?.replace(PLACEHOLDERS, (_, name: string) => {
-    const found = args.get(name);
-    if (found === undefined) {
-      throw new RunSpecError(
-        field,
-        `uses {{args.${name}}}, which has no value (a Secret argument cannot set ${field})`,
-      );
-    }
-    return found;
-  });
+  return text(value, field)?.replace(PLACEHOLDERS, (_, name: string) =>
+    plainArg(args, name, field),
+  );
 }
 
 function parseRange(value: unknown, field: string, args: PlainArgs): RangeQuerySpec | undefined {

@@ -188,7 +188,11 @@ export function resolved(
 ): string | undefined {
   if (value === undefined) return undefined;
   const name = WHOLE_ARG.exec(value.trim())?.[1];
-  if (name === undefined) return value;
+  return name === undefined ? value : plainArg(args, name, field);
+}
+
+/** The plain value of argument `name` for `field`; RunSpecError when it has none. */
+export function plainArg(args: PlainArgs, name: string, field: string): string {
   const found = args.get(name);
   if (found === undefined) {
     throw new RunSpecError(
