@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { inject } from 'vitest';
+import { rolloutApi } from '../../functions/adapters/kubernetes/rollouts.ts';
 import { cdeventsFinalizer } from '../../functions/core/removal.ts';
 import { kubeClients, loadKubeConfigFile, type TestKube } from './clients.ts';
 
@@ -22,9 +23,7 @@ async function releaseRollouts(kube: TestKube, namespace: string): Promise<void>
     `the Rollouts of namespace ${namespace}`,
     () =>
       kube.custom.listNamespacedCustomObject({
-        group: 'kulta.io',
-        version: 'v1alpha1',
-        plural: 'rollouts',
+        ...rolloutApi,
         namespace,
       }) as Promise<unknown>,
     () => true,
@@ -35,9 +34,7 @@ async function releaseRollouts(kube: TestKube, namespace: string): Promise<void>
     if (!finalizers.includes(cdeventsFinalizer)) continue;
     await kube.custom.patchNamespacedCustomObject(
       {
-        group: 'kulta.io',
-        version: 'v1alpha1',
-        plural: 'rollouts',
+        ...rolloutApi,
         namespace,
         name: item.metadata.name,
         body: { metadata: { finalizers: finalizers.filter((f) => f !== cdeventsFinalizer) } },
