@@ -43,6 +43,11 @@ export function versionOf(body: string): string | undefined {
   }
 }
 
+/** What sendRequests reports when every one of `n` requests was answered by `version`. */
+export function allServedBy(version: string, n: number) {
+  return { total: n, versions: { [version]: n }, failed: 0 };
+}
+
 /** Sends `count` requests, `concurrency` at a time, and tallies the answers. */
 export async function sendRequests(
   gateway: string,

@@ -6,13 +6,12 @@ import { blueGreenStrategy } from '../../support/canary-app.ts';
 import { eventually } from '../../support/kube.ts';
 import { canaryStrategy, RealApp } from '../../support/real-app.ts';
 import { useRunnerNamespace } from '../../support/runner.ts';
-import { sendRequests } from '../../support/traffic.ts';
+import { allServedBy, sendRequests } from '../../support/traffic.ts';
 
 const file = useRunnerNamespace('real-strategies');
 const gateway = inject('gateway');
 const bed = { image: inject('demoImage'), traefikApi: inject('traefikApi') };
 const tester = { 'X-Canary': 'yes' };
-const all = (version: string, n: number) => ({ total: n, versions: { [version]: n }, failed: 0 });
 
 async function serving(app: RealApp): Promise<void> {
   await eventually(
@@ -22,7 +21,7 @@ async function serving(app: RealApp): Promise<void> {
     180_000,
   );
   await app.gatewayTook();
-  expect(await sendRequests(gateway, app.host, 40)).toEqual(all('v1', 40));
+  expect(await sendRequests(gateway, app.host, 40)).toEqual(allServedBy('v1', 40));
 }
 
 describe('A/B and blue-green through a real Gateway', () => {
@@ -58,8 +57,10 @@ describe('A/B and blue-green through a real Gateway', () => {
       120_000,
     );
     await app.gatewayTook();
-    expect(await sendRequests(gateway, app.host, 100, { headers: tester })).toEqual(all('v2', 100));
-    expect(await sendRequests(gateway, app.host, 100)).toEqual(all('v1', 100));
+    expect(await sendRequests(gateway, app.host, 100, { headers: tester })).toEqual(
+      allServedBy('v2', 100),
+    );
+    expect(await sendRequests(gateway, app.host, 100)).toEqual(allServedBy('v1', 100));
 
     await app.promote();
     await eventually(
@@ -72,8 +73,10 @@ describe('A/B and blue-green through a real Gateway', () => {
       120_000,
     );
     await app.gatewayTook();
-    expect(await sendRequests(gateway, app.host, 100, { headers: tester })).toEqual(all('v2', 100));
-    expect(await sendRequests(gateway, app.host, 100)).toEqual(all('v2', 100));
+    expect(await sendRequests(gateway, app.host, 100, { headers: tester })).toEqual(
+      allServedBy('v2', 100),
+    );
+    expect(await sendRequests(gateway, app.host, 100)).toEqual(allServedBy('v2', 100));
   });
 
   it('blue-green: no request reaches the preview before promotion, every one after', async () => {
@@ -90,7 +93,7 @@ describe('A/B and blue-green through a real Gateway', () => {
       120_000,
     );
     await app.gatewayTook();
-    expect(await sendRequests(gateway, app.host, 200)).toEqual(all('v1', 200));
+    expect(await sendRequests(gateway, app.host, 200)).toEqual(allServedBy('v1', 200));
 
     await app.promote();
     await eventually(
@@ -100,6 +103,6 @@ describe('A/B and blue-green through a real Gateway', () => {
       120_000,
     );
     await app.gatewayTook();
-    expect(await sendRequests(gateway, app.host, 200)).toEqual(all('v2', 200));
+    expect(await sendRequests(gateway, app.host, 200)).toEqual(allServedBy('v2', 200));
   });
 });
