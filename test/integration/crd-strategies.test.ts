@@ -1,5 +1,6 @@
-// The blue-green and simple strategies against the real apiserver: good manifests are accepted
-// as written, bad ones refused for every client with a message naming the field and the fix.
+// The blue-green and simple strategies, and the canary's pod-pacing fields, against the real
+// apiserver: good manifests are accepted as written, bad ones refused for every client with a
+// message naming the field and the fix.
 import { ApiException } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JsonObject } from '../../functions/core/rollout/types.ts';
@@ -71,11 +72,13 @@ describe('blue-green and simple manifests are accepted', () => {
           activeMetadata: { labels: { role: 'active' } },
           previewMetadata: { labels: { role: 'preview' } },
           trafficRouting: route,
+          scaleDownDelayRevisionLimit: 1,
         },
       }),
     );
     const blueGreen = ((created.spec as JsonObject).strategy as JsonObject).blueGreen;
     expect(blueGreen).toMatchObject({
+      scaleDownDelayRevisionLimit: 1,
       autoPromotionEnabled: true,
       scaleDownDelaySeconds: 30,
       abortScaleDownDelaySeconds: 30,
@@ -89,6 +92,53 @@ describe('blue-green and simple manifests are accepted', () => {
       maxUnavailable: 0,
       abortScaleDownDelaySeconds: 30,
     });
+  });
+});
+
+describe('the canary pacing fields', () => {
+  it.each<[string, JsonObject]>([
+    ['scaleDownDelayRevisionLimit', { scaleDownDelayRevisionLimit: 2 }],
+    [
+      'replicaProgressThreshold as a percentage',
+      { replicaProgressThreshold: { type: 'Percent', value: 80 } },
+    ],
+    [
+      'replicaProgressThreshold as a pod count',
+      { replicaProgressThreshold: { type: 'Pod', value: 2 } },
+    ],
+  ])('accepts %s as written', async (_name, fields) => {
+    const created = await create(rollout({ canary: fields }));
+    expect(((created.spec as JsonObject).strategy as JsonObject).canary).toMatchObject(fields);
+  });
+
+  it.each<[string, JsonObject, string]>([
+    [
+      'a negative scaleDownDelayRevisionLimit',
+      { scaleDownDelayRevisionLimit: -1 },
+      'scaleDownDelayRevisionLimit cannot be negative',
+    ],
+    [
+      'replicaProgressThreshold of 120 percent',
+      { replicaProgressThreshold: { type: 'Percent', value: 120 } },
+      'replicaProgressThreshold.value must be between 1 and 100 with type Percent',
+    ],
+    [
+      'replicaProgressThreshold of 0 pods',
+      { replicaProgressThreshold: { type: 'Pod', value: 0 } },
+      'replicaProgressThreshold.value must be at least 1 with type Pod',
+    ],
+    [
+      'replicaProgressThreshold of an unknown type',
+      { replicaProgressThreshold: { type: 'Replicas', value: 2 } },
+      'spec.strategy.canary.replicaProgressThreshold.type: Unsupported value: "Replicas": supported values: "Percent", "Pod"',
+    ],
+    [
+      'replicaProgressThreshold without a value',
+      { replicaProgressThreshold: { type: 'Pod' } },
+      'spec.strategy.canary.replicaProgressThreshold.value: Required value',
+    ],
+  ])('refuses %s', async (_name, fields, expected) => {
+    expect(await refusal(rollout({ canary: fields }))).toContain(expected);
   });
 });
 
@@ -125,9 +175,9 @@ describe('bad blue-green and simple manifests are refused, saying why', () => {
       'prePromotionAnalysis.templates: Required value',
     ],
     [
-      'scaleDownDelayRevisionLimit',
-      { blueGreen: { activeService: 'a', scaleDownDelayRevisionLimit: 1 } },
-      'scaleDownDelayRevisionLimit is not supported yet by KULTA',
+      'a negative scaleDownDelayRevisionLimit',
+      { blueGreen: { activeService: 'a', scaleDownDelayRevisionLimit: -1 } },
+      'scaleDownDelayRevisionLimit cannot be negative',
     ],
     [
       'managedRoutes under blue-green',

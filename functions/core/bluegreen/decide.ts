@@ -2,6 +2,7 @@
 // analysed and (optionally) waits for promote, then the active Service and route switch to it in
 // one transition; a post-promotion analysis can still switch back while the old one runs.
 import { addSeconds } from '../duration.ts';
+import { retireOld } from '../retiring.ts';
 import {
   abortCauseOf,
   abortConfirmed,
@@ -288,10 +289,7 @@ function complete(input: DecideInput, status: RolloutStatus): Decision {
   const hash = status.currentPodHash ?? input.currentHash;
   const old = status.stableRS;
   const delay = spec.canary.scaleDownDelaySeconds;
-  const retiring = [
-    ...(status.retiring ?? []).filter((r) => r.podTemplateHash !== hash),
-    ...(old && old !== hash ? [{ podTemplateHash: old, scaleDownAt: addSeconds(now, delay) }] : []),
-  ];
+  const retiring = retireOld(spec, status.retiring, { hash, old, now });
   return {
     event: 'promoted',
     message: `revision ${hash} promoted to active; ${old ?? ''} scales down in ${String(delay)}s`,

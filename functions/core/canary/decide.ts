@@ -1,6 +1,7 @@
 // The canary state machine: from spec, status, the observed world and `now` to the next
 // status. It decides; the world is derived from what it decides (see world.ts).
 import { addSeconds } from '../duration.ts';
+import { retireOld } from '../retiring.ts';
 import {
   abortCauseOf,
   abortConfirmed,
@@ -11,6 +12,7 @@ import {
 } from '../abort.ts';
 import type { Observed, ObservedReplicaSet } from '../observed.ts';
 import type {
+  ReplicaProgressThreshold,
   RolloutMeta,
   RolloutSpec,
   RolloutStatus,
@@ -238,10 +240,25 @@ function decideAborted(input: DecideInput): Decision {
   };
 }
 
+/**
+ * The step's canary ReplicaSet is at its size and enough of its pods are available: all of them,
+ * or what `replicaProgressThreshold` asks (a percentage of the step's pods, or a count, never
+ * more than the step has).
+ */
 function canaryAvailable(input: DecideInput, stepIndex: number): boolean {
   const rs = findReplicaSet(input.observed, input.status.currentPodHash);
   const want = desiredCanaryReplicas(input.spec, stepIndex);
-  return rs?.replicas === want && rs.availableReplicas >= want;
+  if (rs?.replicas !== want) return false;
+  return rs.availableReplicas >= availableNeeded(input.spec.canary.replicaProgressThreshold, want);
+}
+
+export function availableNeeded(
+  threshold: ReplicaProgressThreshold | undefined,
+  want: number,
+): number {
+  if (!threshold) return want;
+  if (threshold.type === 'Pod') return Math.min(threshold.value, want);
+  return Math.ceil((want * threshold.value) / 100);
 }
 
 /** Full promotion: the canary becomes stable; the old stable retires after its delay. */
@@ -249,12 +266,7 @@ function promote(input: DecideInput): Decision {
   const { spec, status, now } = input;
   const hash = status.currentPodHash ?? input.currentHash;
   const old = status.stableRS;
-  const retiring = [
-    ...(status.retiring ?? []).filter((r) => r.podTemplateHash !== hash),
-    ...(old && old !== hash
-      ? [{ podTemplateHash: old, scaleDownAt: addSeconds(now, spec.canary.scaleDownDelaySeconds) }]
-      : []),
-  ];
+  const retiring = retireOld(spec, status.retiring, { hash, old, now });
   return {
     event: 'promoted',
     message: `revision ${hash} fully promoted; ${old ?? ''} scales down in ${String(spec.canary.scaleDownDelaySeconds)}s`,

@@ -24,6 +24,11 @@ export function int(value: unknown, fallback: number): number {
   return typeof value === 'number' && Number.isInteger(value) ? value : fallback;
 }
 
+/** A whole number, or undefined when absent (a default that means "no limit"). */
+export function optionalInt(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isInteger(value) ? value : undefined;
+}
+
 export function podMetadata(value: unknown): PodMetadata {
   const o = obj(value);
   return { labels: stringMap(o.labels), annotations: stringMap(o.annotations) };

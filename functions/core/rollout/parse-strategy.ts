@@ -1,6 +1,6 @@
 // Parses the strategies other than canary into the view every strategy shares (CanaryStrategy:
 // stable ≙ active, canary ≙ preview) plus what only blue-green has.
-import { int, intOrPercent, isObject, podMetadata, str } from './json-read.ts';
+import { int, intOrPercent, isObject, optionalInt, podMetadata, str } from './json-read.ts';
 import { parseAnalysis } from './parse-analysis.ts';
 import { parseRouting } from './parse-routing.ts';
 import type { BlueGreenStrategy, CanaryStrategy, JsonObject, RolloutAnalysis } from './types.ts';
@@ -70,8 +70,10 @@ export function parseBlueGreen(
     maxSurge: '25%',
     maxUnavailable: intOrPercent(bg.maxUnavailable, '25%'),
     scaleDownDelaySeconds: int(bg.scaleDownDelaySeconds, 30),
+    scaleDownDelayRevisionLimit: optionalInt(bg.scaleDownDelayRevisionLimit),
     abortScaleDownDelaySeconds: int(bg.abortScaleDownDelaySeconds, 30),
     dynamicStableScale: false,
+    replicaProgressThreshold: undefined,
     canaryMetadata: podMetadata(bg.previewMetadata),
     stableMetadata: podMetadata(bg.activeMetadata),
     trafficRouting,
@@ -89,8 +91,10 @@ export function parseSimple(simple: JsonObject): CanaryStrategy {
     maxSurge: intOrPercent(simple.maxSurge, '25%'),
     maxUnavailable: intOrPercent(simple.maxUnavailable, '25%'),
     scaleDownDelaySeconds: 0,
+    scaleDownDelayRevisionLimit: undefined,
     abortScaleDownDelaySeconds: int(simple.abortScaleDownDelaySeconds, 30),
     dynamicStableScale: false,
+    replicaProgressThreshold: undefined,
     canaryMetadata: { labels: {}, annotations: {} },
     stableMetadata: { labels: {}, annotations: {} },
     trafficRouting: undefined,

@@ -1,7 +1,16 @@
 // Parses a Rollout object from the API into typed values, once, at the boundary. The CRD
 // schema refuses most bad specs; what it cannot check is reported here with the field's path.
 import { DurationError, parseDuration } from '../duration.ts';
-import { int, intOrPercent, isObject, obj, podMetadata, str, stringMap } from './json-read.ts';
+import {
+  int,
+  intOrPercent,
+  isObject,
+  obj,
+  optionalInt,
+  podMetadata,
+  str,
+  stringMap,
+} from './json-read.ts';
 import { parseAnalysisStep, parseBackground } from './parse-analysis.ts';
 import { fieldRefErrors } from './field-ref.ts';
 import { parseHeaderRouteStep } from './parse-header-routes.ts';
@@ -13,6 +22,7 @@ import type {
   Json,
   JsonObject,
   LabelSelector,
+  ReplicaProgressThreshold,
   RolloutMeta,
   RolloutSpec,
   RolloutStatus,
@@ -121,6 +131,13 @@ function parseCanaryScale(s: JsonObject, path: string, errors: string[]): Step |
   return { kind: 'setCanaryScale', scale };
 }
 
+/** The schema checked type and range; anything else is absent (all pods). */
+function progressThreshold(raw: unknown): ReplicaProgressThreshold | undefined {
+  if (!isObject(raw) || typeof raw.value !== 'number') return undefined;
+  if (raw.type !== 'Percent' && raw.type !== 'Pod') return undefined;
+  return { type: raw.type, value: raw.value };
+}
+
 function parseCanary(canary: JsonObject, namespace: string, errors: string[]): CanaryStrategy {
   const trafficRouting = parseRouting(canary, namespace, errors);
   const stableService = str(canary.stableService);
@@ -141,8 +158,10 @@ function parseCanary(canary: JsonObject, namespace: string, errors: string[]): C
     maxSurge: intOrPercent(canary.maxSurge, '25%'),
     maxUnavailable: intOrPercent(canary.maxUnavailable, '25%'),
     scaleDownDelaySeconds: int(canary.scaleDownDelaySeconds, 30),
+    scaleDownDelayRevisionLimit: optionalInt(canary.scaleDownDelayRevisionLimit),
     abortScaleDownDelaySeconds: int(canary.abortScaleDownDelaySeconds, 30),
     dynamicStableScale: canary.dynamicStableScale === true,
+    replicaProgressThreshold: progressThreshold(canary.replicaProgressThreshold),
     canaryMetadata: podMetadata(canary.canaryMetadata),
     stableMetadata: podMetadata(canary.stableMetadata),
     trafficRouting,

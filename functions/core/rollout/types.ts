@@ -103,14 +103,30 @@ export interface GatewayApiRouting {
   readonly inProgressLabel: { readonly key: string; readonly value: string } | undefined;
 }
 
+/** spec.strategy.canary.replicaProgressThreshold: a percentage of the step's pods, or a count. */
+export interface ReplicaProgressThreshold {
+  readonly type: 'Percent' | 'Pod';
+  readonly value: number;
+}
+
 export interface CanaryStrategy {
   readonly stableService: string | undefined;
   readonly canaryService: string | undefined;
   readonly maxSurge: number | string;
   readonly maxUnavailable: number | string;
   readonly scaleDownDelaySeconds: number;
+  /**
+   * How many old revisions may wait out scaleDownDelaySeconds at once (Argo's
+   * scaleDownDelayRevisionLimit); older ones scale down at once. undefined: no limit.
+   */
+  readonly scaleDownDelayRevisionLimit: number | undefined;
   readonly abortScaleDownDelaySeconds: number;
   readonly dynamicStableScale: boolean;
+  /**
+   * How many of a step's canary pods must be available before its weight is set (Argo's
+   * replicaProgressThreshold); undefined: all of them.
+   */
+  readonly replicaProgressThreshold: ReplicaProgressThreshold | undefined;
   readonly canaryMetadata: PodMetadata;
   readonly stableMetadata: PodMetadata;
   readonly trafficRouting: GatewayApiRouting | undefined;
