@@ -14,6 +14,7 @@ import {
   sampleValues,
 } from '../core/analysis/prometheus-result.ts';
 import type { MetricsQuerier, RangeWindow } from '../ports.ts';
+import { insecureFetch } from './insecure-fetch.ts';
 import { flattenRange, rangeWindow, type RangeQuerySpec } from '../core/analysis/range-query.ts';
 
 /** Where and how to reach Prometheus (per rollout, or the default). */
@@ -26,6 +27,8 @@ export interface PrometheusConnection {
     { readonly bearerToken: string } | { readonly username: string; readonly password: string };
   /** Extra request headers (e.g. X-Scope-OrgID for Thanos/Mimir tenants). */
   readonly headers?: Readonly<Record<string, string>>;
+  /** Skip verifying an https address' certificate (the metric's `insecure: true`). */
+  readonly insecure?: boolean;
 }
 
 export type { MetricsQuerier, RangeWindow } from '../ports.ts';
@@ -45,6 +48,7 @@ export function createPrometheusQuerier(
 ): MetricsQuerier {
   const timeoutMs = connection.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const endpoint = resolveEndpoint(connection);
+  const transport = connection.insecure === true ? insecureFetch : fetchImpl;
   const post = (
     path: string,
     query: string,
@@ -54,7 +58,7 @@ export function createPrometheusQuerier(
       return Promise.resolve(failure(query, QueryFailureKind.Rejected, endpoint));
     }
     const body = { query, timeout: `${timeoutMs / 1000}s`, ...params };
-    return send({ endpoint, fetchImpl, timeoutMs }, path, query, body);
+    return send({ endpoint, fetchImpl: transport, timeoutMs }, path, query, body);
   };
   return {
     query: (query, at) => post('/api/v1/query', query, at ? { time: seconds(at) } : {}),

@@ -186,6 +186,7 @@ describe('an AnalysisTemplate that Argo Rollouts would accept', () => {
     ['every metric in dry-run', spec({ dryRun: [{ metricName: '*' }] })],
     ['dry-run by pattern, as Argo', spec({ dryRun: [{ metricName: '^p99' }] })],
     ['measurementRetention', spec({ measurementRetention: [retain(25)] })],
+    ['insecure: true (no TLS verification)', prom({ insecure: true })],
   ])('accepts %s', async (_name, change) => {
     const body = template(change);
     const created = (await create('analysistemplates', body, 'Strict')) as Template;
@@ -288,7 +289,6 @@ const badSpecs: [string, Change, string][] = [
   ['only zero weights', judge(zeroWeights), 'at least one comparison needs a weight above 0'],
   ['basicAuth', prom({ authentication: { basicAuth: {} } }), 'a password written in the template'],
   ['sigv4', prom({ authentication: { sigv4: {} } }), 'KULTA does not sign requests with AWS'],
-  ['insecure: true', prom({ insecure: true }), 'insecure: true is not supported yet by KULTA'],
   ['a non-http address', prom({ address: 'prom:9090' }), 'must be an http:// or https:// URL'],
   [
     'a retention of 0',

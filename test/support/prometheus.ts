@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort, isAlive, startProcess, stopProcess, waitFor } from '../bed/processes.ts';
+import { insecureFetch } from '../../functions/adapters/insecure-fetch.ts';
 import { ensurePrometheus } from '../bed/tools.ts';
 import { eventually } from './kube.ts';
 
@@ -22,10 +23,15 @@ export interface PrometheusOptions {
   readonly scrapeTargets?: readonly string[];
   /** Scrape and evaluation interval; default 1s. */
   readonly scrapeInterval?: string;
+  /**
+   * Serve https with a self-signed certificate for 127.0.0.1 (made with openssl into the temp
+   * folder), through Prometheus' own --web.config.file.
+   */
+  readonly tls?: boolean;
 }
 
 export interface TestPrometheus {
-  /** Base URL, http://127.0.0.1:<port>. */
+  /** Base URL, http://127.0.0.1:<port> (https with `tls`). */
   readonly url: string;
   readonly pid: number;
   /** The temp folder with config, storage and log; removed by stop(). */
@@ -72,22 +78,25 @@ export async function startPrometheus(options: PrometheusOptions = {}): Promise<
       ]);
     }
     const port = await freePort();
+    const web = options.tls === true ? [`--web.config.file=${await selfSignedTls(dir)}`] : [];
     pid = startProcess(
       binaries.prometheus,
       [
         `--config.file=${join(dir, 'prometheus.yml')}`,
         `--storage.tsdb.path=${storage}`,
         `--web.listen-address=127.0.0.1:${port}`,
+        ...web,
       ],
       logFile,
     );
-    const url = `http://127.0.0.1:${port}`;
+    const url = `${options.tls === true ? 'https' : 'http'}://127.0.0.1:${port}`;
     const started = pid;
     await waitFor(
       `Prometheus at ${url} (log: ${logFile})`,
       async () => {
         if (!isAlive(started)) throw new Error(`Prometheus exited: ${await tail(logFile)}`);
-        return (await fetch(`${url}/-/ready`)).ok;
+        // The readiness probe itself does not check the self-signed certificate.
+        return (await insecureFetch(`${url}/-/ready`, {})).ok;
       },
       30_000,
     );
@@ -97,6 +106,34 @@ export async function startPrometheus(options: PrometheusOptions = {}): Promise<
     await stop();
     throw new Error(`could not start Prometheus: ${String(error)}\n${log}`, { cause: error });
   }
+}
+
+/** A self-signed certificate for 127.0.0.1 and Prometheus' web config serving it; its path. */
+async function selfSignedTls(dir: string): Promise<string> {
+  const cert = join(dir, 'tls.crt');
+  const key = join(dir, 'tls.key');
+  await run('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-days',
+    '1',
+    '-subj',
+    '/CN=kulta-test-prometheus',
+    '-addext',
+    'subjectAltName=IP:127.0.0.1',
+    '-keyout',
+    key,
+    '-out',
+    cert,
+  ]);
+  const config = join(dir, 'web.yml');
+  await writeFile(config, `tls_server_config:\n  cert_file: ${cert}\n  key_file: ${key}\n`);
+  return config;
 }
 
 async function tail(file: string): Promise<string> {

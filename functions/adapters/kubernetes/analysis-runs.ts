@@ -281,6 +281,7 @@ export class KubernetesAnalysisRuns {
       address,
       headers: substituteHeaders(prometheus.headers, args.values),
       ...optional('timeoutMs', prometheus.timeoutMs),
+      ...optional('insecure', prometheus.insecure),
       ...optional('auth', await authFor(prometheus, input, this.#options.fetch)),
     };
     return createPrometheusQuerier(connection, this.#options.fetch);

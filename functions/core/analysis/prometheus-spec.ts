@@ -103,6 +103,10 @@ export function parsePrometheus(value: unknown, field: string, args: PlainArgs):
     );
   }
   const timeout = num(prom.timeout, `${field}.timeout`);
+  const insecure = prom.insecure ?? false;
+  if (typeof insecure !== 'boolean') {
+    throw new RunSpecError(`${field}.insecure`, 'must be true or false');
+  }
   const headers = list(prom.headers, `${field}.headers`).map((h, i) => {
     const header = object(h, `${field}.headers[${String(i)}]`);
     const key = required(header.key, `${field}.headers[${String(i)}].key`);
@@ -116,6 +120,7 @@ export function parsePrometheus(value: unknown, field: string, args: PlainArgs):
     ...(address === undefined ? {} : { address }),
     ...(query === undefined ? {} : { query }),
     ...(timeout === undefined ? {} : { timeoutMs: timeout * 1000 }),
+    ...(insecure ? { insecure } : {}),
     ...(auth === undefined ? {} : { auth }),
     ...(range === undefined ? {} : { range }),
   };

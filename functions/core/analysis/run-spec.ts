@@ -61,6 +61,8 @@ export interface PrometheusSource {
   readonly address?: string;
   readonly query?: string;
   readonly timeoutMs?: number;
+  /** Skip verifying an https address' TLS certificate (Argo's `insecure`). */
+  readonly insecure?: boolean;
   /** Header values may hold {{args.x}} placeholders (substituted at measurement time). */
   readonly headers: readonly { readonly key: string; readonly value: string }[];
   readonly auth?: PrometheusAuthRef;
